@@ -1,1 +1,1 @@
-"""extracted."""
+"""Extracted services: each a FastAPI app owning its own database."""
