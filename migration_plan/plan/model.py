@@ -1,0 +1,145 @@
+"""The migration plan v1 as data: upstreams, phases, and one route flag per endpoint (no I/O)."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from migration_plan.plan.templates import RouteTemplate, parse_route
+
+STICKY_KEY_PATTERN = re.compile(
+    r"^(token|client_ip|header:[A-Za-z0-9!#$%&'*+.^_`|~-]+|cookie:[^\s;=,]+)$"
+)
+
+
+class Mode(StrEnum):
+    """Where an endpoint's traffic goes."""
+
+    LEGACY = "legacy"
+    SHADOW = "shadow"
+    CANARY = "canary"
+    EXTRACTED = "extracted"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Upstream(_Strict):
+    """A backend the router forwards to."""
+
+    url: str
+    timeout_seconds: float = Field(default=10.0, gt=0, le=600, strict=True)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
+            raise ValueError(f"{value!r} is not an http(s) base URL like 'http://127.0.0.1:8001'")
+        return value.rstrip("/")
+
+
+class ShadowSettings(_Strict):
+    """Limits that keep mirrored traffic off the user's path."""
+
+    timeout_seconds: float = Field(default=2.0, gt=0, le=600, strict=True)
+    max_concurrency: int = Field(default=32, ge=1, le=100_000, strict=True)
+    max_body_bytes: int = Field(default=65536, ge=0, le=64 * 1024 * 1024, strict=True)
+
+
+class Endpoint(_Strict):
+    """One route flag: which side answers an endpoint, and how it moves over."""
+
+    route: str
+    phase: int = Field(strict=True)
+    service: str
+    mode: Mode = Mode.LEGACY
+    canary_percent: float | None = Field(default=None, ge=0, le=100, strict=True)
+    sticky_key: str = "token"
+    shadow_sample_rate: float = Field(default=1.0, ge=0, le=1, strict=True)
+    dry_run: bool = Field(default=False, strict=True)
+    fallback: bool = Field(default=False, strict=True)
+    parity: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("route")
+    @classmethod
+    def _valid_route(cls, value: str) -> str:
+        parse_route(value)  # raises ValueError with the reason
+        return value
+
+    @field_validator("sticky_key")
+    @classmethod
+    def _valid_sticky_key(cls, value: str) -> str:
+        if not STICKY_KEY_PATTERN.match(value):
+            raise ValueError(
+                f"{value!r} is not one of token, client_ip, header:<Name>, cookie:<name>"
+            )
+        return value
+
+    @property
+    def template(self) -> RouteTemplate:
+        return parse_route(self.route)
+
+
+class Plan(_Strict):
+    """The whole plan file, version 1."""
+
+    version: Literal[1]
+    upstreams: dict[str, Upstream]
+    legacy: str
+    phases: dict[int, str] = Field(default_factory=dict)
+    shadow: ShadowSettings = Field(default_factory=ShadowSettings)
+    endpoints: list[Endpoint] = Field(default_factory=list)
+
+    def endpoint(self, route: str) -> Endpoint | None:
+        """The endpoint whose route is `route` (compared after normalising its spelling)."""
+        wanted = parse_route(route).key
+        for endpoint in self.endpoints:
+            if endpoint.template.key == wanted:
+                return endpoint
+        return None
+
+
+Path = tuple[str | int, ...]
+
+
+def plan_problems(plan: Plan) -> list[tuple[Path, str]]:
+    """Cross-field rules pydantic cannot see field by field; each problem names its field path."""
+    problems: list[tuple[Path, str]] = []
+    names = ", ".join(sorted(plan.upstreams)) or "(none)"
+    if plan.legacy not in plan.upstreams:
+        problems.append((("legacy",), f"{plan.legacy!r} is not a declared upstream ({names})"))
+    seen: dict[tuple[str, tuple[str, ...]], int] = {}
+    for index, endpoint in enumerate(plan.endpoints):
+        where: Path = ("endpoints", index)
+        key = endpoint.template.key
+        if key in seen:
+            problems.append(
+                (
+                    (*where, "route"),
+                    f"{endpoint.route!r} duplicates endpoints[{seen[key]}] (same method and path)",
+                )
+            )
+        else:
+            seen[key] = index
+        if endpoint.service not in plan.upstreams:
+            problems.append(
+                ((*where, "service"), f"{endpoint.service!r} is not a declared upstream ({names})")
+            )
+        elif endpoint.service == plan.legacy:
+            problems.append(
+                ((*where, "service"), f"{endpoint.service!r} is the legacy upstream, not a service")
+            )
+        if plan.phases and endpoint.phase not in plan.phases:
+            known = ", ".join(str(p) for p in sorted(plan.phases))
+            problems.append(
+                ((*where, "phase"), f"{endpoint.phase} is not a declared phase ({known})")
+            )
+        if endpoint.mode is Mode.CANARY and endpoint.canary_percent is None:
+            problems.append(
+                ((*where, "canary_percent"), "is required when mode is canary (0..100)")
+            )
+    return problems
