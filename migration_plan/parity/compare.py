@@ -1,0 +1,67 @@
+"""compare_responses: status, allow-listed headers and body of two answers, rules, noise."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from .body_diff import diff_bytes
+from .difference import STATUS, Comparison, Difference
+from .headers import compare_headers
+from .json_diff import diff_json
+from .response import ObservedResponse
+from .rules import ParityRules
+
+if TYPE_CHECKING:
+    from .noise import NoiseModel
+
+DEFAULT_RULES = ParityRules()
+
+_NOT_JSON = object()
+
+
+def parse_json(response: ObservedResponse) -> object:
+    """The parsed body, or ``_NOT_JSON``. Parsing decides, whatever Content-Type claims."""
+    body = response.body
+    if not body:
+        return _NOT_JSON
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return _NOT_JSON
+
+
+def raw_differences(
+    legacy: ObservedResponse, extracted: ObservedResponse, rules: ParityRules = DEFAULT_RULES
+) -> list[Difference]:
+    """Every difference the rules do not remove, before any noise is taken out."""
+    found: list[Difference] = []
+    if legacy.status != extracted.status:
+        found.append(Difference("status", STATUS, legacy.status, extracted.status))
+    found += compare_headers(legacy.headers, extracted.headers, rules.headers)
+    if legacy.body == extracted.body:
+        return found  # identical bytes: nothing any rule could add
+    a, b = parse_json(legacy), parse_json(extracted)
+    if a is _NOT_JSON or b is _NOT_JSON:
+        found += diff_bytes(legacy.body, extracted.body)
+    else:
+        found += diff_json(a, b, rules)
+    return found
+
+
+def compare_responses(
+    legacy: ObservedResponse,
+    extracted: ObservedResponse,
+    rules: ParityRules = DEFAULT_RULES,
+    noise: NoiseModel | None = None,
+) -> Comparison:
+    """Compare two answers to the same request. Pure: no I/O, no mutation of its arguments."""
+    found = raw_differences(legacy, extracted, rules)
+    if noise is None or not found or noise.too_noisy:
+        # A model that calls too much noise cancels nothing: it must never hide a real change.
+        return Comparison(differences=tuple(found))
+    real: list[Difference] = []
+    explained: list[Difference] = []
+    for difference in found:
+        (explained if noise.is_noise(difference.path) else real).append(difference)
+    return Comparison(differences=tuple(real), noise=tuple(explained))

@@ -1,0 +1,157 @@
+"""Structural comparison of two parsed JSON documents under the parity rules.
+
+Ignore rules are applied when a difference is about to be reported (a pattern covering the
+pointer or any ancestor removes it), not on entry to every node: equal subtrees, the overwhelmingly
+common case, then cost no regex work at all.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict, deque
+
+from .difference import EXTRA, LENGTH, MISSING, MISSING_KIND, TYPE, VALUE, Difference
+from .pointers import escape
+from .rules import ParityRules
+
+_NUMBERS = (int, float)
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+
+
+def diff_json(legacy: object, extracted: object, rules: ParityRules) -> list[Difference]:
+    """Every difference between two JSON values, reported at its RFC 6901 pointer."""
+    found: list[Difference] = []
+    _Walk(rules, found).node(legacy, extracted, "")
+    return found
+
+
+class _Walk:
+    __slots__ = ("rules", "found", "tolerance", "check_ignore", "check_unordered")
+
+    def __init__(self, rules: ParityRules, found: list[Difference]) -> None:
+        self.rules = rules
+        self.found = found
+        self.tolerance = rules.numeric_tolerance
+        self.check_ignore = rules.has_ignores
+        self.check_unordered = rules.has_unordered
+
+    def report(self, path: str, kind: str, legacy: object, extracted: object) -> None:
+        if self.check_ignore and self.rules.ignores(path):
+            return
+        self.found.append(Difference(path, kind, legacy, extracted))
+
+    def node(self, a: object, b: object, path: str) -> None:
+        ta, tb = type(a), type(b)
+        if ta is dict and tb is dict:
+            self.mapping(a, b, path)  # type: ignore[arg-type]
+        elif ta is list and tb is list:
+            self.sequence(a, b, path)  # type: ignore[arg-type]
+        elif ta is tb:
+            if a != b and not (ta is float and math.isnan(a) and math.isnan(b)):  # type: ignore[arg-type]
+                if ta is str or not self.within_tolerance(a, b):
+                    self.report(path, VALUE, a, b)
+        elif ta in _NUMBERS and tb in _NUMBERS:
+            # 1 and 1.0 are the same JSON number; a bool is never a number (type(True) is bool).
+            if a != b and not self.within_tolerance(a, b):
+                self.report(path, VALUE, a, b)
+        else:
+            self.report(path, TYPE, a, b)
+
+    def within_tolerance(self, a: object, b: object) -> bool:
+        if not self.tolerance or type(a) not in _NUMBERS or type(b) not in _NUMBERS:
+            return False
+        try:
+            return bool(abs(a - b) <= self.tolerance)  # type: ignore[operator]
+        except OverflowError:
+            return False
+
+    def mapping(self, a: dict[str, object], b: dict[str, object], path: str) -> None:
+        for key, va in a.items():
+            child = path + "/" + escape(key)
+            if key not in b:
+                self.report(child, MISSING_KIND, va, MISSING)
+                continue
+            vb = b[key]
+            # Inline fast path for equal scalars of the same type: most leaves of most bodies.
+            if type(va) is type(vb) and type(va) in _LEAVES and va == vb:
+                continue
+            self.node(va, vb, child)
+        for key, vb in b.items():
+            if key not in a:
+                self.report(path + "/" + escape(key), EXTRA, MISSING, vb)
+
+    def sequence(self, a: list[object], b: list[object], path: str) -> None:
+        if self.check_unordered:
+            unordered, key = self.rules.unordered_key(path)
+            if unordered:
+                if len(a) != len(b):
+                    self.report(path, LENGTH, len(a), len(b))
+                if key is None:
+                    self.multiset(a, b, path)
+                else:
+                    self.keyed(a, b, path, key)
+                return
+        common = min(len(a), len(b))
+        for i in range(common):
+            va, vb = a[i], b[i]
+            if type(va) is type(vb) and type(va) in _LEAVES and va == vb:
+                continue
+            self.node(va, vb, f"{path}/{i}")
+        if len(a) != len(b):
+            self.report(path, LENGTH, len(a), len(b))
+            for i in range(common, len(a)):
+                self.report(f"{path}/{i}", MISSING_KIND, a[i], MISSING)
+            for j in range(common, len(b)):
+                self.report(f"{path}/{j}", EXTRA, MISSING, b[j])
+
+    def keyed(self, a: list[object], b: list[object], path: str, key: str) -> None:
+        """Pair elements by a key field; pointers use the legacy index (extracted's for extras)."""
+        waiting: defaultdict[object, deque[int]] = defaultdict(deque)
+        for j, element in enumerate(b):
+            waiting[_pairing_key(element, key)].append(j)
+        for i, element in enumerate(a):
+            queue = waiting.get(_pairing_key(element, key))
+            if queue:
+                self.node(element, b[queue.popleft()], f"{path}/{i}")
+            else:
+                self.report(f"{path}/{i}", MISSING_KIND, element, MISSING)
+        for j in sorted(j for queue in waiting.values() for j in queue):
+            self.report(f"{path}/{j}", EXTRA, MISSING, b[j])
+
+    def multiset(self, a: list[object], b: list[object], path: str) -> None:
+        """Pair each legacy element with an equal extracted one (same index tried first)."""
+        free = dict.fromkeys(range(len(b)))
+        for i, element in enumerate(a):
+            child = f"{path}/{i}"
+            if i in free and self.equal(element, b[i], child):
+                del free[i]
+                continue
+            for j in free:
+                if j != i and self.equal(element, b[j], child):
+                    del free[j]
+                    break
+            else:
+                self.report(child, MISSING_KIND, element, MISSING)
+        for j in free:
+            self.report(f"{path}/{j}", EXTRA, MISSING, b[j])
+
+    def equal(self, a: object, b: object, path: str) -> bool:
+        """Equal under the same rules (ignores, tolerance, nested unordered lists)."""
+        if type(a) is type(b) and type(a) in _LEAVES and a == b:
+            return True
+        scratch: list[Difference] = []
+        _Walk(self.rules, scratch).node(a, b, path)
+        return not scratch
+
+
+def _pairing_key(element: object, key: str) -> object:
+    """A hashable identity for an element's key value; elements without the key share one."""
+    if type(element) is not dict or key not in element:
+        return ("<no key>",)
+    value = element[key]
+    if type(value) in (int, float):
+        return ("number", value)  # 1 and 1.0 pair; True and 1 do not
+    if type(value) in (dict, list):
+        return ("json", json.dumps(value, sort_keys=True))
+    return (type(value).__name__, value)

@@ -1,0 +1,94 @@
+"""Per-endpoint parity rules (kept in the plan file) and their compiled, cached form."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from pydantic import BaseModel, PrivateAttr, field_validator
+
+from .pointers import check_pattern, compile_patterns, covers, pattern_regex
+
+_HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+
+class ParityRules(BaseModel, extra="forbid", frozen=True):
+    """What may legitimately differ for one endpoint. Rules only remove noise, never formats."""
+
+    ignore: tuple[str, ...] = ()
+    unordered: dict[str, str | None] = {}
+    numeric_tolerance: float = 0.0
+    headers: tuple[str, ...] = ("content-type",)
+
+    # Compiled once per rules object: the comparison runs on every shadowed request.
+    _ignore_regex: re.Pattern[str] | None = PrivateAttr(default=None)
+    _unordered: tuple[tuple[re.Pattern[str], str | None], ...] = PrivateAttr(default=())
+
+    @field_validator("ignore")
+    @classmethod
+    def _check_ignore(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            _check_named(pattern, "ignore")
+        return patterns
+
+    @field_validator("unordered")
+    @classmethod
+    def _check_unordered(cls, lists: dict[str, str | None]) -> dict[str, str | None]:
+        for pattern, key in lists.items():
+            _check_named(pattern, "unordered")
+            if key is not None and not key:
+                raise ValueError(
+                    f"unordered: key field for {pattern!r} is empty; give a field name "
+                    "to pair elements by, or null to compare the list as a multiset"
+                )
+        return lists
+
+    @field_validator("numeric_tolerance")
+    @classmethod
+    def _check_tolerance(cls, tolerance: float) -> float:
+        if not math.isfinite(tolerance) or tolerance < 0:
+            raise ValueError(f"numeric_tolerance must be a finite number >= 0, got {tolerance!r}")
+        return tolerance
+
+    @field_validator("headers")
+    @classmethod
+    def _check_headers(cls, names: tuple[str, ...]) -> tuple[str, ...]:
+        for name in names:
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"headers: {name!r} is not a valid header name")
+        # Lower-cased here so the comparison never has to think about case again.
+        return tuple(dict.fromkeys(name.lower() for name in names))
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._ignore_regex = compile_patterns(self.ignore)
+        self._unordered = tuple(
+            (re.compile(pattern_regex(pattern)), key) for pattern, key in self.unordered.items()
+        )
+
+    def ignores(self, pointer: str) -> bool:
+        """True when an ignore pattern matches this (escaped) pointer or one of its ancestors."""
+        regex = self._ignore_regex
+        return regex is not None and covers(regex, pointer)
+
+    def unordered_key(self, pointer: str) -> tuple[bool, str | None]:
+        """(is the list at this pointer unordered, key field or None for a multiset)."""
+        for regex, key in self._unordered:
+            if regex.fullmatch(pointer):
+                return True, key
+        return False, None
+
+    @property
+    def has_ignores(self) -> bool:
+        return self._ignore_regex is not None
+
+    @property
+    def has_unordered(self) -> bool:
+        return bool(self._unordered)
+
+
+def _check_named(pattern: str, field: str) -> None:
+    try:
+        check_pattern(pattern)
+    except ValueError as error:
+        raise ValueError(f"{field}: {error}") from None
