@@ -29,12 +29,20 @@ class UpstreamService:
     """One dependency, by name and base URL: `await products.call("PUT", "/internal/...")`."""
 
     def __init__(
-        self, name: str, base_url: str, client: httpx.AsyncClient, retries: int = 2
+        self,
+        name: str,
+        base_url: str,
+        client: httpx.AsyncClient,
+        retries: int = 2,
+        attempt_timeout: float | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.client = client
         self.retries = retries
+        # httpx's timeout bounds each phase (connect, each read...), so a slow drip can outlast it;
+        # this bounds a whole attempt, and also holds for transports that ignore httpx timeouts.
+        self.attempt_timeout = attempt_timeout
 
     async def call(
         self,
@@ -43,18 +51,24 @@ class UpstreamService:
         *,
         json: Any = None,
         headers: dict[str, str] | None = None,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
         """Send; retry transport errors and 5xx only when the method is idempotent.
 
-        Anything still failing is `503 service_unavailable` naming this dependency.
+        `idempotent=True` marks a POST that is idempotent by design (e.g. keyed by an id in the
+        path) as safe to retry. Anything still failing is `503 service_unavailable` naming this
+        dependency.
         """
-        attempts = 1 + (self.retries if method.upper() in IDEMPOTENT else 0)
+        if idempotent is None:
+            idempotent = method.upper() in IDEMPOTENT
+        attempts = 1 + (self.retries if idempotent else 0)
         for attempt in range(attempts):
             try:
-                response = await self.client.request(
-                    method, self.base_url + path, json=json, headers=headers
-                )
-            except httpx.TransportError:  # timeouts, refused connections, broken pipes
+                async with asyncio.timeout(self.attempt_timeout):
+                    response = await self.client.request(
+                        method, self.base_url + path, json=json, headers=headers
+                    )
+            except (httpx.TransportError, TimeoutError):  # timeouts, refused connections, pipes
                 if attempt + 1 < attempts:
                     await asyncio.sleep(0.05 * 2**attempt)
                     continue
