@@ -1,0 +1,1 @@
+"""The side-by-side proxy benchmark (not an installed package: run `bench/run` from the root)."""

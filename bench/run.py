@@ -1,0 +1,229 @@
+"""Benchmark the router side by side with direct, nginx and bare Python proxies; print ratios.
+
+Run from the repository root: `bench/run` or `.venv/bin/python -m bench.run --help`.
+Never exits non-zero because a target was missed: timings on a shared 2-core box are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from bench import report
+from bench.backends import BACKENDS, BackendUnavailable
+from bench.cases import CASES, Case, Options, select
+from bench.machine import describe_machine
+from bench.procs import running
+from bench.wrk import Wrk, WrkOutputError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_OUTPUT = ROOT / "bench" / "results" / "latest.json"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    names = ", ".join(case.name for case in CASES)
+    p = argparse.ArgumentParser(
+        prog="bench/run", description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    p.add_argument("-d", "--duration", type=int, default=10, help="seconds per loaded run (10)")
+    p.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per case (2)")
+    p.add_argument("--c1-duration", type=int, default=5, help="seconds at concurrency 1 (5)")
+    p.add_argument("-c", "--connections", type=int, default=64, help="wrk connections (64)")
+    p.add_argument("-t", "--threads", type=int, default=1, help="wrk threads (1)")
+    p.add_argument(
+        "--wrk-cpu",
+        default="0",
+        help="CPU to pin wrk to with taskset, or 'none' (0); servers are not pinned",
+    )
+    p.add_argument(
+        "--pace-connections", type=int, default=8, help="connections of the paced run (8)"
+    )
+    p.add_argument(
+        "--pace-ms", type=int, default=5, help="pause per connection between requests (5)"
+    )
+    p.add_argument("--cases", default="*", help=f"comma-separated patterns (*). Cases: {names}")
+    p.add_argument("--nginx-workers", type=int, default=2, help="nginx worker_processes (2)")
+    p.add_argument(
+        "--uvicorn-arg",
+        action="append",
+        default=[],
+        help="extra argument for every uvicorn, e.g. --uvicorn-arg=--http=httptools",
+    )
+    p.add_argument("--router-access-log", action="store_true", help="keep the router's access log")
+    p.add_argument("--keep-work-dir", action="store_true", help="keep logs, configs and plans")
+    p.add_argument("-o", "--output", type=Path, default=DEFAULT_OUTPUT, help="results JSON")
+    return p.parse_args(argv)
+
+
+def missing_needs(case: Case) -> str | None:
+    """Why a case cannot run here, or None."""
+    for need in case.needs:
+        reason = NEEDS[need]()
+        if reason:
+            return reason
+    return None
+
+
+def _need_nginx() -> str | None:
+    return None if shutil.which("nginx") or Path("/usr/sbin/nginx").exists() else "nginx absent"
+
+
+def _need_router() -> str | None:
+    try:
+        from router.app import create_app  # noqa: F401
+    except Exception as exc:  # any failure while the router is being written means "not yet"
+        return f"router.app.create_app not importable ({type(exc).__name__}: {exc})"
+    return None
+
+
+def _need_monolith() -> str | None:
+    try:
+        from legacy_monolith import create_app  # noqa: F401
+    except Exception as exc:
+        return f"legacy_monolith.create_app not importable ({type(exc).__name__}: {exc})"
+    return None
+
+
+NEEDS = {"nginx": _need_nginx, "router": _need_router, "monolith": _need_monolith}
+
+
+def nginx_binary() -> str:
+    return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def measure(case: Case, port: int, path: str, wrk: Wrk, args: argparse.Namespace) -> dict[str, Any]:
+    url = f"http://127.0.0.1:{port}{path}"
+    if args.warmup > 0:
+        wrk.run(url, args.connections, args.warmup)
+    out: dict[str, Any] = {"url": url}
+    out["loaded"] = wrk.run(url, args.connections, args.duration).as_dict()
+    out["c1"] = wrk.run(url, 1, args.c1_duration).as_dict()
+    if case.paced:
+        paced = wrk.run(url, args.pace_connections, args.duration, pace_ms=args.pace_ms)
+        out["paced"] = paced.as_dict()
+    return out
+
+
+def run_cases(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
+    cases = select([p.strip() for p in args.cases.split(",") if p.strip()])
+    if not cases:
+        raise SystemExit(f"no case matches --cases {args.cases!r}")
+    cpu = None if args.wrk_cpu == "none" or (os.cpu_count() or 1) < 2 else int(args.wrk_cpu)
+    wrk = Wrk(shutil.which("wrk") or "wrk", args.threads, cpu, work_dir)
+    options = Options(
+        work_dir=work_dir,
+        nginx=nginx_binary(),
+        nginx_workers=args.nginx_workers,
+        uvicorn_args=tuple(args.uvicorn_arg),
+        router_access_log=args.router_access_log,
+    )
+    results: dict[str, Any] = {}
+    for group in dict.fromkeys(case.group for case in cases):
+        group_cases = [case for case in cases if case.group == group]
+        runnable = []
+        for case in group_cases:
+            reason = missing_needs(case)
+            if reason:
+                results[case.name] = {"skipped": reason}
+                print(f"SKIP {case.name}: {reason}", flush=True)
+            else:
+                runnable.append(case)
+        if not runnable:
+            continue
+        with contextlib.ExitStack() as stack:
+            try:
+                backend = stack.enter_context(BACKENDS[group](work_dir))
+            except BackendUnavailable as exc:
+                for case in runnable:
+                    results[case.name] = {"skipped": str(exc)}
+                    print(f"SKIP {case.name}: {exc}", flush=True)
+                continue
+            for case in runnable:
+                print(f"RUN  {case.name}: {case.describe}", flush=True)
+                servers, port = case.front(backend, options, work_dir)
+                try:
+                    with running(*servers):
+                        results[case.name] = measure(case, port, backend.path, wrk, args)
+                except (WrkOutputError, RuntimeError, subprocess.TimeoutExpired) as exc:
+                    results[case.name] = {"failed": str(exc)}
+                    print(f"FAIL {case.name}: {exc}", flush=True)
+                    continue
+                loaded = results[case.name]["loaded"]
+                print(
+                    f"     {loaded['rps']:.0f} req/s, p50 {loaded['p50_ms']:.2f} ms, "
+                    f"p99 {loaded['p99_ms']:.2f} ms, c1 p50 "
+                    f"{results[case.name]['c1']['p50_ms']:.3f} ms",
+                    flush=True,
+                )
+    return {case.name: results[case.name] for case in cases if case.name in results}
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Make SIGTERM unwind like Ctrl-C, so every server started so far is stopped."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not shutil.which("wrk"):
+        print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
+        return 2
+    work_dir = Path(tempfile.mkdtemp(prefix="strangler-bench-"))
+    started = time.time()
+    try:
+        with terminate_as_interrupt():
+            results = run_cases(args, work_dir)
+    except KeyboardInterrupt:
+        print("interrupted: servers stopped", file=sys.stderr)
+        return 130
+    finally:
+        if args.keep_work_dir:
+            print(f"work dir kept: {work_dir}")
+        else:
+            shutil.rmtree(work_dir, ignore_errors=True)
+    ratio_values = report.ratios(results)
+    evaluated = report.evaluate(ratio_values)
+    document = {
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "elapsed_seconds": round(time.time() - started, 1),
+        "machine": describe_machine(),
+        "settings": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+        "cases": results,
+        "ratios": ratio_values,
+        "targets": evaluated,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(document, indent=2) + "\n")
+    print()
+    print(report.table(results))
+    print("\nratios:")
+    print(report.ratio_lines(ratio_values))
+    print("\ntargets (a MISS never fails the run):")
+    print(report.target_lines(evaluated))
+    print(f"\nwritten: {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
