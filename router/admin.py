@@ -1,0 +1,180 @@
+"""Admin API under `/_strangler/` (bearer token) and `/metrics`."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import TYPE_CHECKING, Any
+
+from migration_plan.plan import Mode, parse_route
+from router.responses import send_bytes, send_error, send_json
+from router.types import Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from router.app import RouterApp
+
+PREFIX = "/_strangler/"
+MAX_ADMIN_BODY = 64 * 1024
+_OPEN = {("GET", "/_strangler/healthz"), ("GET", "/_strangler/readyz")}
+
+
+def is_admin_path(path: str) -> bool:
+    return path.startswith(PREFIX) or path == "/metrics"
+
+
+class FlipError(ValueError):
+    """A flip request that cannot be applied; names the field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class Admin:
+    """Dispatches admin requests for one router."""
+
+    def __init__(self, router: RouterApp) -> None:
+        self._router = router
+
+    def _authorised(self, scope: Scope) -> bool:
+        token = self._router.settings.admin_token
+        if token is None or not token.get_secret_value():
+            return False
+        for name, value in scope["headers"]:
+            if name.lower() == b"authorization":
+                expected = b"Bearer " + token.get_secret_value().encode()
+                return hmac.compare_digest(value, expected)
+        return False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method, path = scope["method"], scope["path"]
+        rid = self._router.new_request_id(scope)
+        needs_token = (method, path) not in _OPEN and (
+            path != "/metrics" or self._router.settings.metrics_require_token
+        )
+        if needs_token and not self._authorised(scope):
+            await send_error(
+                send,
+                401,
+                "Admin token required (Authorization: Bearer $ROUTER_ADMIN_TOKEN)",
+                rid,
+                [(b"www-authenticate", b"Bearer")],
+            )
+            return
+        handlers = {
+            ("GET", "/metrics"): self._metrics,
+            ("GET", "/_strangler/healthz"): self._healthz,
+            ("GET", "/_strangler/readyz"): self._readyz,
+            ("GET", "/_strangler/routes"): self._routes,
+            ("POST", "/_strangler/routes/flip"): self._flip,
+            ("GET", "/_strangler/history"): self._history,
+            ("GET", "/_strangler/mismatches"): self._mismatches,
+        }
+        handler = handlers.get((method, path))
+        if handler is None:
+            known = any(p == path for _, p in handlers)
+            status = 405 if known else 404
+            await send_error(send, status, f"No admin endpoint {method} {path}", rid)
+            return
+        await handler(scope, receive, send, rid)
+
+    async def _metrics(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
+        body, content_type = self._router.metrics.render()
+        await send_bytes(send, 200, body, content_type, [])
+
+    async def _healthz(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
+        await send_json(send, 200, {"status": "ok"})
+
+    async def _readyz(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
+        ready = self._router.ready
+        await send_json(send, 200 if ready else 503, {"status": "ready" if ready else "starting"})
+
+    async def _routes(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
+        table = self._router.table
+        stats = self._router.stats
+        routes = [
+            {
+                "route": flag.route,
+                "phase": flag.phase,
+                "service": flag.service,
+                "mode": flag.mode.value,
+                "canary_percent": flag.canary_percent,
+                "sticky_key": flag.sticky_key,
+                "dry_run": flag.dry_run,
+                "fallback": flag.fallback,
+                "overridden": flag.overridden,
+                "stats": stats.snapshot(flag.route),
+            }
+            for flag in table.flags
+        ]
+        await send_json(send, 200, {"routes": routes, "unmatched": {"stats": stats.snapshot("*")}})
+
+    async def _history(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
+        history = await self._router.runtime.history()
+        await send_json(send, 200, {"history": [r.as_dict() for r in history]})
+
+    async def _mismatches(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
+        await send_json(send, 200, {"mismatches": self._router.stats.mismatch_examples()})
+
+    async def _flip(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
+        try:
+            payload = json.loads(await _read(receive))
+            if not isinstance(payload, dict):
+                raise ValueError
+        except (ValueError, UnicodeDecodeError):
+            await send_error(send, 400, "Request body must be a JSON object", rid)
+            return
+        try:
+            record = await self._router.flip(**_flip_args(payload))
+        except FlipError as exc:
+            await send_error(send, 422, str(exc), rid)
+            return
+        await send_json(send, 200, record.as_dict())
+
+
+def _flip_args(payload: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(payload) - {"route", "mode", "percent", "reason", "actor"}
+    if unknown:
+        raise FlipError(sorted(unknown)[0], "unknown field")
+    for field in ("route", "mode", "reason", "actor"):
+        value = payload.get(field)
+        if not isinstance(value, str) or not value.strip():
+            raise FlipError(field, "is required (a non-empty string)")
+    try:
+        route = str(parse_route(payload["route"]))
+    except ValueError as exc:
+        raise FlipError("route", str(exc)) from None
+    try:
+        mode = Mode(payload["mode"])
+    except ValueError:
+        choices = ", ".join(m.value for m in Mode)
+        raise FlipError("mode", f"{payload['mode']!r} is not one of {choices}") from None
+    percent = payload.get("percent")
+    if percent is not None and (
+        isinstance(percent, bool) or not isinstance(percent, int | float) or not 0 <= percent <= 100
+    ):
+        raise FlipError("percent", "must be a number from 0 to 100")
+    return {
+        "route": route,
+        "mode": mode,
+        "percent": None if percent is None else float(percent),
+        "actor": payload["actor"].strip(),
+        "reason": payload["reason"].strip(),
+    }
+
+
+async def _read(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_ADMIN_BODY:
+            raise ValueError("admin body too large")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)

@@ -1,0 +1,204 @@
+"""The router's ASGI app and its factory (`uvicorn router.app:create_app --factory`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from migration_plan.plan import Mode, Plan, PlanError, load_plan
+from router.access_log import AccessLog, make_access_log, make_event_log
+from router.admin import Admin, FlipError, is_admin_path
+from router.aiohttp_forwarder import AiohttpForwarder
+from router.forwarding import Forwarder
+from router.headers import decode, request_id
+from router.metrics import RouterMetrics
+from router.proxy import Proxy
+from router.reload import PlanWatcher
+from router.routing import RouteOverride, RouteTable, compile_table
+from router.runtime import FlipRecord, InMemoryRuntimeState, RuntimeState
+from router.settings import RouterSettings
+from router.shadow import Comparator, Shadower, parity_comparator
+from router.stats import Stats
+from router.types import Message, Receive, Scope, Send
+
+
+class RouterApp:
+    """A raw ASGI app: lifespan opens the forwarder and the plan watcher; HTTP is proxied."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        forwarder: Forwarder,
+        settings: RouterSettings,
+        plan_path: Path | None = None,
+        runtime: RuntimeState | None = None,
+        comparator: Comparator = parity_comparator,
+        access_log: AccessLog | None = None,
+        event_log: AccessLog | None = None,
+    ) -> None:
+        self.settings = settings
+        self.forwarder = forwarder
+        self.runtime: RuntimeState = runtime or InMemoryRuntimeState()
+        self.stats = Stats()
+        self.metrics = RouterMetrics()
+        self.shadower = Shadower(forwarder, self.stats, self.metrics, comparator)
+        self.events = event_log or make_event_log()
+        self.ready = False
+        self._plan = plan
+        self._plan_path = plan_path
+        self._overrides: dict[str, RouteOverride] = {}
+        self._table = compile_table(plan)
+        self._watcher_task: asyncio.Task[None] | None = None
+        self._flip_lock = asyncio.Lock()
+        if access_log is None and settings.access_log:
+            access_log = make_access_log()
+        self._proxy = Proxy(
+            table=lambda: self._table,
+            forwarder=forwarder,
+            shadower=self.shadower,
+            stats=self.stats,
+            metrics=self.metrics,
+            settings=settings,
+            access_log=access_log if settings.access_log else None,
+        )
+        self._admin = Admin(self)
+
+    @property
+    def table(self) -> RouteTable:
+        return self._table
+
+    @property
+    def plan(self) -> Plan:
+        return self._plan
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            if is_admin_path(scope["path"]):
+                await self._admin(scope, receive, send)
+            else:
+                await self._proxy(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(receive, send)
+        elif kind == "websocket":  # not proxied (yet): refuse the handshake
+            await send({"type": "websocket.close", "code": 1003})
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message: Message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    await send({"type": "lifespan.startup.failed", "message": repr(exc)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def startup(self) -> None:
+        """Open the forwarder, load runtime overrides, start watching the plan file."""
+        await self.forwarder.start()
+        self._overrides = dict(await self.runtime.overrides())
+        self._table = compile_table(self._plan, self._overrides)
+        interval = self.settings.reload_interval
+        if self._plan_path is not None and interval > 0:
+            watcher = PlanWatcher(self._plan_path, interval, self.apply_plan, self._plan_rejected)
+            self._watcher_task = asyncio.create_task(watcher.run())
+        self.ready = True
+
+    async def shutdown(self) -> None:
+        self.ready = False
+        if self._watcher_task is not None:
+            self._watcher_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watcher_task
+            self._watcher_task = None
+        await self.shadower.aclose()
+        await self.forwarder.aclose()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[RouterApp]:
+        """Startup and shutdown around a block (for tests driving the app in-process)."""
+        await self.startup()
+        try:
+            yield self
+        finally:
+            await self.shutdown()
+
+    async def apply_plan(self, plan: Plan) -> None:
+        """Swap in a new plan; requests in flight keep the table they started with."""
+        self._plan = plan
+        self._table = compile_table(plan, self._overrides)
+        self.metrics.plan_reloads.inc()
+        self.events.info("plan_reloaded", path=str(self._plan_path), endpoints=len(plan.endpoints))
+
+    def _plan_rejected(self, error: PlanError) -> None:
+        self.metrics.plan_reload_failures.inc()
+        self.events.warning(
+            "plan_rejected",
+            path=str(self._plan_path),
+            problems=[str(p) for p in error.problems],
+            note="the last good plan keeps serving",
+        )
+
+    async def flip(
+        self, *, route: str, mode: Mode, percent: float | None, actor: str, reason: str
+    ) -> FlipRecord:
+        """Override one route's mode (and canary percent) at once, recording who and why."""
+        async with self._flip_lock:
+            flag = self._table.flag(route)
+            if flag is None:
+                raise FlipError("route", f"{route!r} is not an endpoint of the plan")
+            if mode is Mode.CANARY and percent is None and flag.mode is not Mode.CANARY:
+                raise FlipError("percent", "is required when mode is canary (0..100)")
+            override = RouteOverride(mode, percent)
+            before = {"mode": flag.mode.value, "canary_percent": flag.canary_percent}
+            record = await self.runtime.flip(
+                route, override, actor=actor, reason=reason, before=before
+            )
+            self._overrides = dict(await self.runtime.overrides())
+            self._table = compile_table(self._plan, self._overrides)
+            self.events.info("route_flipped", **record.as_dict())
+            return record
+
+    def new_request_id(self, scope: Scope) -> str:
+        return request_id(decode(scope["headers"]))
+
+
+def create_app(
+    plan: Plan | str | os.PathLike[str] | None = None,
+    forwarder: Forwarder | None = None,
+    settings: RouterSettings | None = None,
+    *,
+    runtime: RuntimeState | None = None,
+    comparator: Comparator = parity_comparator,
+    access_log: AccessLog | None = None,
+    event_log: AccessLog | None = None,
+) -> RouterApp:
+    """Build the router. With no arguments (uvicorn --factory) settings and plan come from env."""
+    settings = settings or RouterSettings()
+    plan_path: Path | None = None
+    if plan is None:
+        plan = settings.plan
+    if not isinstance(plan, Plan):
+        plan_path = Path(plan)
+        plan = load_plan(plan_path, dict(os.environ))  # PlanError: refuse to start on a bad plan
+    if forwarder is None:
+        forwarder = AiohttpForwarder(settings.pool_size, settings.connect_timeout)
+    return RouterApp(
+        plan,
+        forwarder=forwarder,
+        settings=settings,
+        plan_path=plan_path,
+        runtime=runtime,
+        comparator=comparator,
+        access_log=access_log,
+        event_log=event_log,
+    )

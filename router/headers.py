@@ -1,0 +1,138 @@
+"""Proxy header rules: hop-by-hop, X-Forwarded-*, request ids, W3C traceparent, framing."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Iterable
+
+from router.types import Headers
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "proxy-connection",
+        "proxy-authenticate",
+        "proxy-authorization",
+    }
+)
+# Set by the router itself; whatever the client sent under these names is replaced.
+_REPLACED = frozenset(
+    {"host", "x-forwarded-proto", "x-forwarded-host", "x-request-id", "traceparent"}
+)
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:=+/-]{1,128}$")
+_TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$")
+
+
+class BadFraming(ValueError):
+    """The request's body framing is ambiguous; forwarding it invites request smuggling."""
+
+
+def decode(raw: Iterable[tuple[bytes, bytes]]) -> Headers:
+    return [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in raw]
+
+
+def content_length(headers: Headers) -> int | None:
+    """The declared body length, or None; raise BadFraming on anything ambiguous."""
+    lengths: set[str] = set()
+    chunked = False
+    for name, value in headers:
+        if name == "content-length":
+            lengths.update(v.strip() for v in value.split(","))
+        elif name == "transfer-encoding":
+            chunked = True
+    if not lengths:
+        return None
+    if chunked:
+        raise BadFraming("Content-Length and Transfer-Encoding together")
+    if len(lengths) > 1:
+        raise BadFraming("conflicting Content-Length values")
+    (length,) = lengths
+    if not length.isdigit() or len(length) > 18:
+        raise BadFraming("invalid Content-Length")
+    return int(length)
+
+
+def _connection_tokens(headers: Headers) -> set[str]:
+    tokens: set[str] = set()
+    for name, value in headers:
+        if name == "connection":
+            tokens.update(t.strip().lower() for t in value.split(",") if t.strip())
+    return tokens
+
+
+def end_to_end(headers: Headers) -> Headers:
+    """Drop hop-by-hop headers, including those the Connection header lists."""
+    dropped = HOP_BY_HOP | _connection_tokens(headers)
+    return [(k, v) for k, v in headers if k not in dropped]
+
+
+def request_id(headers: Headers) -> str:
+    """The client's X-Request-ID when it is sane, else a new one."""
+    for name, value in headers:
+        if name == "x-request-id" and _REQUEST_ID.match(value):
+            return value
+    return uuid.uuid4().hex
+
+
+def traceparent(headers: Headers) -> str:
+    """Continue the caller's trace with a new span id, or start a new trace (W3C Trace Context)."""
+    for name, value in headers:
+        if name == "traceparent":
+            match = _TRACEPARENT.match(value.strip())
+            if match and _valid_trace(match):
+                version, trace_id, _span, flags, _ = match.groups()
+                return f"00-{trace_id}-{_span_id()}-{flags}"
+            break
+    return f"00-{secrets.token_hex(16)}-{_span_id()}-01"
+
+
+def _valid_trace(match: re.Match[str]) -> bool:
+    version, trace_id, span_id, _flags, rest = match.groups()
+    if version == "ff" or trace_id == "0" * 32 or span_id == "0" * 16:
+        return False
+    return version != "00" or rest is None  # version 00 has exactly four fields
+
+
+def _span_id() -> str:
+    while True:
+        span = secrets.token_hex(8)
+        if span != "0" * 16:
+            return span
+
+
+def upstream_headers(
+    headers: Headers, *, client: str | None, scheme: str, request_id: str, traceparent: str
+) -> Headers:
+    """What the backend receives: end-to-end headers plus the forwarding and tracing headers."""
+    out: Headers = []
+    forwarded_for: list[str] = []
+    host = ""
+    for name, value in end_to_end(headers):
+        if name == "x-forwarded-for":
+            forwarded_for.append(value)
+        elif name == "host":
+            host = value
+        elif name not in _REPLACED:
+            out.append((name, value))
+    if client:
+        forwarded_for.append(client)
+    if forwarded_for:
+        out.append(("x-forwarded-for", ", ".join(forwarded_for)))
+    out.append(("x-forwarded-proto", scheme))
+    if host:
+        out.append(("x-forwarded-host", host))
+    out.append(("x-request-id", request_id))
+    out.append(("traceparent", traceparent))
+    return out
+
+
+def response_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
+    """The upstream's end-to-end headers, encoded for ASGI."""
+    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in end_to_end(headers)]

@@ -1,0 +1,98 @@
+"""Prometheus metrics of the router (prometheus-client), multiprocess-safe for several workers."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector
+
+_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class RouterMetrics:
+    """The router's metric families on a registry of its own (so tests can build many routers)."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter(
+            "strangler_router_requests",
+            "Proxied requests by route template, side, method and status class.",
+            ["route", "side", "method", "status_class"],
+            registry=r,
+        )
+        self.latency = Histogram(
+            "strangler_router_request_duration_seconds",
+            "Time to the end of the proxied response, by route template and side.",
+            ["route", "side"],
+            buckets=_BUCKETS,
+            registry=r,
+        )
+        self.shadow_comparisons = Counter(
+            "strangler_router_shadow_comparisons",
+            "Shadowed requests whose two answers were compared, by route.",
+            ["route"],
+            registry=r,
+        )
+        self.shadow_mismatches = Counter(
+            "strangler_router_shadow_mismatches",
+            "Compared shadow requests whose answers differed, by route.",
+            ["route"],
+            registry=r,
+        )
+        self.shadow_dropped = Counter(
+            "strangler_router_shadow_dropped",
+            "Mirrors not sent or not compared, by route and reason.",
+            ["route", "reason"],
+            registry=r,
+        )
+        self.not_shadowable = Counter(
+            "strangler_router_shadow_not_shadowable",
+            "Writes on shadowed routes without dry_run, which are never mirrored.",
+            ["route", "method"],
+            registry=r,
+        )
+        self.fallbacks = Counter(
+            "strangler_router_fallbacks",
+            "Idempotent requests answered by legacy after the service failed.",
+            ["route"],
+            registry=r,
+        )
+        self.upstream_errors = Counter(
+            "strangler_router_upstream_errors",
+            "Failures talking to an upstream, by upstream and kind.",
+            ["upstream", "kind"],
+            registry=r,
+        )
+        self.in_flight = Gauge(
+            "strangler_router_in_flight_requests",
+            "Requests being proxied right now.",
+            registry=r,
+            multiprocess_mode="livesum",
+        )
+        self.plan_reloads = Counter(
+            "strangler_router_plan_reloads",
+            "Plan reloads that took effect.",
+            registry=r,
+        )
+        self.plan_reload_failures = Counter(
+            "strangler_router_plan_reload_failures",
+            "Changed plans that failed validation (the last good plan kept serving).",
+            registry=r,
+        )
+
+    def render(self) -> tuple[bytes, str]:
+        """The exposition text; merged over all workers when PROMETHEUS_MULTIPROC_DIR is set."""
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            return generate_latest(registry), CONTENT_TYPE_LATEST
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST

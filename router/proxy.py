@@ -1,0 +1,306 @@
+"""The proxy itself: match, pick a side, forward streaming, mirror, fall back, account."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from migration_plan.plan import Mode
+from router.access_log import AccessLog
+from router.body import BodyTooLarge, ClientDisconnected, RequestBody
+from router.canary import goes_to_service, sticky_key
+from router.forwarding import Forwarder, UpstreamError, UpstreamRequest, UpstreamResponse
+from router.headers import (
+    BadFraming,
+    content_length,
+    decode,
+    request_id,
+    response_headers,
+    traceparent,
+    upstream_headers,
+)
+from router.metrics import RouterMetrics
+from router.normalise import BadPath, normalise_path
+from router.responses import send_error
+from router.routing import RouteFlag, RouteTable
+from router.settings import RouterSettings
+from router.shadow import IDEMPOTENT, MAX_RESPONSE_BYTES, BodyTee, Mirror, Shadower
+from router.stats import Stats
+from router.types import Headers, Receive, Scope, Send
+
+UNMATCHED = "*"
+LEGACY, EXTRACTED = "legacy", "extracted"
+
+
+@dataclass(slots=True)
+class Exchange:
+    """What the access log, stats and metrics learn about one request."""
+
+    request_id: str
+    method: str
+    path: str
+    route: str = UNMATCHED
+    side: str = LEGACY
+    status: int = 0
+    error: bool = False
+
+
+class Proxy:
+    """Forwards one HTTP request according to the current route table."""
+
+    def __init__(
+        self,
+        *,
+        table: Callable[[], RouteTable],
+        forwarder: Forwarder,
+        shadower: Shadower,
+        stats: Stats,
+        metrics: RouterMetrics,
+        settings: RouterSettings,
+        access_log: AccessLog | None,
+    ) -> None:
+        self._table = table
+        self._forwarder = forwarder
+        self._shadower = shadower
+        self._stats = stats
+        self._metrics = metrics
+        self._settings = settings
+        self._access_log = access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        headers = decode(scope["headers"])
+        rid = request_id(headers)
+        exchange = Exchange(rid, scope["method"], scope.get("path", ""))
+        self._metrics.in_flight.inc()
+        try:
+            await self._handle(scope, receive, send, headers, exchange)
+        finally:
+            self._metrics.in_flight.dec()
+            self._account(exchange, time.perf_counter() - started)
+
+    def _account(self, ex: Exchange, seconds: float) -> None:
+        latency_ms = seconds * 1000
+        self._stats.record_request(ex.route, ex.side, latency_ms, ex.error)
+        status_class = f"{ex.status // 100}xx" if ex.status else "none"
+        self._metrics.requests.labels(ex.route, ex.side, ex.method, status_class).inc()
+        self._metrics.latency.labels(ex.route, ex.side).observe(seconds)
+        if self._access_log is not None:
+            self._access_log.info(
+                "request",
+                request_id=ex.request_id,
+                method=ex.method,
+                path=ex.path,
+                route=ex.route,
+                side=ex.side,
+                status=ex.status,
+                latency_ms=round(latency_ms, 3),
+            )
+
+    async def _fail(self, send: Send, ex: Exchange, status: int, message: str) -> None:
+        ex.status, ex.error = status, status >= 500
+        await send_error(send, status, message, ex.request_id, self._side_headers(ex))
+
+    def _side_headers(self, ex: Exchange) -> list[tuple[bytes, bytes]]:
+        if not self._settings.side_headers:
+            return []
+        return [
+            (b"x-strangler-side", ex.side.encode()),
+            (b"x-strangler-route", ex.route.encode("latin-1")),
+        ]
+
+    async def _handle(
+        self, scope: Scope, receive: Receive, send: Send, headers: Headers, ex: Exchange
+    ) -> None:
+        table = self._table()  # read once: a reload swaps the table, never mutates it
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+        raw_path = raw_path.split(b"?", 1)[0]  # some clients put the query in raw_path
+        try:
+            length = content_length(headers)
+            path = normalise_path(raw_path)
+        except (BadFraming, BadPath) as exc:
+            await self._fail(send, ex, 400, f"Bad request: {exc}")
+            return
+        ex.path = path
+        limit = self._settings.max_body_bytes
+        if length is not None and length > limit:
+            await self._fail(send, ex, 413, "Request body is too large")
+            return
+        has_body = (
+            length is not None and length > 0 or any(k == "transfer-encoding" for k, _ in headers)
+        )
+        flag = table.match(ex.method, path)
+        client = scope.get("client")
+        client_host = client[0] if client else None
+        if flag is not None:
+            ex.route = flag.route
+            ex.side = self._pick_side(flag, headers, client_host or "")
+        upstream_name = flag.service if flag is not None and ex.side == EXTRACTED else table.legacy
+        query = scope.get("query_string", b"")
+        target = path + ("?" + query.decode("latin-1") if query else "")
+        out_headers = upstream_headers(
+            headers,
+            client=client_host,
+            scheme=scope.get("scheme", "http"),
+            request_id=ex.request_id,
+            traceparent=traceparent(headers),
+        )
+
+        mirror = None
+        if flag is not None and flag.mode is Mode.SHADOW:
+            mirror = self._admit_mirror(
+                flag, ex.method, length, has_body, table, target, out_headers
+            )
+        body = RequestBody(receive, limit, mirror.request if mirror else None)
+        if mirror is not None:
+            if not has_body:
+                mirror.request.finish()
+            self._shadower.launch(mirror)
+
+        fallback = (
+            flag is not None and flag.fallback and ex.side == EXTRACTED and ex.method in IDEMPOTENT
+        )
+        payload: bytes | None = None
+        try:
+            if fallback and has_body:
+                payload = await body.read()
+            request = UpstreamRequest(
+                method=ex.method,
+                url=table.upstreams[upstream_name].url + target,
+                headers=out_headers,
+                body=(payload if fallback else body.stream()) if has_body else None,
+                timeout=table.upstreams[upstream_name].timeout_seconds,
+            )
+            response = await self._send(request, upstream_name, body)
+            if fallback and (isinstance(response, UpstreamError) or response.status >= 500):
+                if not isinstance(response, UpstreamError):
+                    await response.aclose()
+                assert flag is not None
+                self._stats.record_fallback(flag.route)
+                self._metrics.fallbacks.labels(flag.route).inc()
+                ex.side = LEGACY
+                legacy = table.upstreams[table.legacy]
+                request = UpstreamRequest(
+                    method=ex.method,
+                    url=legacy.url + target,
+                    headers=out_headers,
+                    body=payload,
+                    timeout=legacy.timeout_seconds,
+                )
+                response = await self._send(request, table.legacy, body)
+        except (BodyTooLarge, ClientDisconnected) as exc:
+            response = UpstreamError(type(exc).__name__)
+            body.error = exc
+        if isinstance(response, UpstreamError):
+            if mirror is not None:
+                mirror.request.abort()
+                mirror.response.abort()
+                _resolve(mirror, 0)
+            if isinstance(body.error, BodyTooLarge):
+                await self._fail(send, ex, 413, "Request body is too large")
+            elif isinstance(body.error, ClientDisconnected):
+                ex.status = 499
+            elif response.status == 504:
+                await self._fail(send, ex, 504, f"{upstream_name} did not answer in time")
+            else:
+                await self._fail(send, ex, 502, f"{upstream_name} is unavailable")
+            return
+        try:
+            await self._stream_back(send, response, ex, mirror)
+        finally:
+            if mirror is not None:
+                mirror.request.abort()  # no-op when the body was read whole
+
+    def _pick_side(self, flag: RouteFlag, headers: Headers, client: str) -> str:
+        if flag.mode is Mode.EXTRACTED:
+            return EXTRACTED
+        if flag.mode is Mode.CANARY:
+            key = sticky_key(flag.sticky_key, dict(headers), client)
+            return EXTRACTED if goes_to_service(key, flag.canary_percent) else LEGACY
+        return LEGACY
+
+    def _admit_mirror(
+        self,
+        flag: RouteFlag,
+        method: str,
+        length: int | None,
+        has_body: bool,
+        table: RouteTable,
+        target: str,
+        headers: Headers,
+    ) -> Mirror | None:
+        shadow = table.shadow
+        admitted = self._shadower.admit(
+            route=flag.route,
+            method=method,
+            dry_run=flag.dry_run,
+            sample_rate=flag.shadow_sample_rate,
+            content_length=length if has_body else 0,
+            max_body_bytes=shadow.max_body_bytes,
+            max_concurrency=shadow.max_concurrency,
+        )
+        if not admitted:
+            return None
+        service = table.upstreams[flag.service]
+        return Mirror(
+            route=flag.route,
+            method=method,
+            url=service.url + target,
+            headers=headers,
+            timeout=shadow.timeout_seconds,
+            legacy_timeout=table.upstreams[table.legacy].timeout_seconds,
+            parity=flag.parity,
+            request=BodyTee(shadow.max_body_bytes),
+            response=BodyTee(MAX_RESPONSE_BYTES),
+        )
+
+    async def _send(
+        self, request: UpstreamRequest, upstream: str, body: RequestBody
+    ) -> UpstreamResponse | UpstreamError:
+        try:
+            return await self._forwarder.send(request)
+        except UpstreamError as exc:
+            if body.error is not None:
+                raise body.error from exc
+            self._metrics.upstream_errors.labels(upstream, exc.kind).inc()
+            return exc
+        except Exception as exc:  # a client library error we did not map: still a 502
+            if body.error is not None:
+                raise body.error from exc
+            self._metrics.upstream_errors.labels(upstream, "unexpected").inc()
+            return UpstreamError(repr(exc))
+
+    async def _stream_back(
+        self, send: Send, response: UpstreamResponse, ex: Exchange, mirror: Mirror | None
+    ) -> None:
+        ex.status = response.status
+        ex.error = response.status >= 500
+        headers = [h for h in response.headers if h[0] != "x-request-id"]
+        out = response_headers(headers)
+        out.append((b"x-request-id", ex.request_id.encode("latin-1")))
+        out.extend(self._side_headers(ex))
+        if mirror is not None:
+            _resolve(mirror, response.status, response.headers)
+        try:
+            await send({"type": "http.response.start", "status": response.status, "headers": out})
+            async for chunk in response.chunks():
+                if mirror is not None:
+                    mirror.response.feed(chunk)
+                if chunk:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            if mirror is not None:
+                mirror.response.finish()
+        except BaseException:
+            ex.error = True
+            if mirror is not None:
+                mirror.response.abort()
+            raise  # the response has started: the server must abort the connection
+        finally:
+            await response.aclose()
+
+
+def _resolve(mirror: Mirror, status: int, headers: Headers | None = None) -> None:
+    if not mirror.legacy_status.done():
+        mirror.legacy_status.set_result((status, headers or []))

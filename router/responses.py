@@ -1,0 +1,64 @@
+"""Responses the router makes itself, in the monolith's error envelope."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from router.types import Send
+
+REASONS = {
+    400: "bad_request",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    422: "validation_error",
+    502: "bad_gateway",
+    503: "service_unavailable",
+    504: "gateway_timeout",
+}
+
+
+async def send_bytes(
+    send: Send, status: int, body: bytes, content_type: str, headers: list[tuple[bytes, bytes]]
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type.encode()),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_json(
+    send: Send, status: int, payload: Any, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    body = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+    await send_bytes(send, status, body, "application/json", headers or [])
+
+
+async def send_error(
+    send: Send,
+    status: int,
+    message: str,
+    request_id: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    code: str | None = None,
+) -> None:
+    """`{"error": {"code", "message", "request_id"}}` with the request id echoed in a header."""
+    envelope = {
+        "error": {
+            "code": code or REASONS.get(status, "error"),
+            "message": message,
+            "request_id": request_id,
+        }
+    }
+    extra = [(b"x-request-id", request_id.encode("latin-1")), *(headers or [])]
+    await send_json(send, status, envelope, extra)

@@ -1,0 +1,86 @@
+"""Runtime route flips layered over the plan, and their history (who, when, why, before, after).
+
+`RuntimeState` is the port; `InMemoryRuntimeState` serves one process. A file or Redis store can
+implement the same protocol to share flips between workers and restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from router.routing import RouteOverride
+
+
+@dataclass(frozen=True, slots=True)
+class FlipRecord:
+    """One change of a route flag at runtime."""
+
+    at: str
+    actor: str
+    reason: str
+    route: str
+    before: Mapping[str, Any]
+    after: Mapping[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class RuntimeState(Protocol):
+    """Where runtime overrides and their history live."""
+
+    async def overrides(self) -> Mapping[str, RouteOverride]: ...
+
+    async def flip(
+        self,
+        route: str,
+        override: RouteOverride,
+        *,
+        actor: str,
+        reason: str,
+        before: Mapping[str, Any],
+    ) -> FlipRecord: ...
+
+    async def history(self) -> list[FlipRecord]: ...
+
+
+class InMemoryRuntimeState:
+    """Overrides for one process (flips do not survive a restart nor reach other workers)."""
+
+    def __init__(self) -> None:
+        self._overrides: dict[str, RouteOverride] = {}
+        self._history: list[FlipRecord] = []
+        self._lock = asyncio.Lock()
+
+    async def overrides(self) -> Mapping[str, RouteOverride]:
+        return dict(self._overrides)
+
+    async def flip(
+        self,
+        route: str,
+        override: RouteOverride,
+        *,
+        actor: str,
+        reason: str,
+        before: Mapping[str, Any],
+    ) -> FlipRecord:
+        async with self._lock:
+            self._overrides[route] = override
+            after = {"mode": override.mode.value, "canary_percent": override.canary_percent}
+            record = FlipRecord(
+                at=datetime.now(UTC).isoformat(timespec="seconds"),
+                actor=actor,
+                reason=reason,
+                route=route,
+                before=dict(before),
+                after=after,
+            )
+            self._history.append(record)
+            return record
+
+    async def history(self) -> list[FlipRecord]:
+        return list(self._history)

@@ -1,0 +1,26 @@
+"""Router settings, read from `ROUTER_*` environment variables (one BaseSettings class)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class RouterSettings(BaseSettings):
+    """Everything the router reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ROUTER_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    plan: Path = Path("migration_plan/plan.yaml")
+    admin_token: SecretStr | None = None
+    max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    side_headers: bool = True
+    access_log: bool = True
+    reload_interval: float = Field(default=0.25, ge=0)  # seconds; 0 turns hot reload off
+    metrics_require_token: bool = False
+    pool_size: int = Field(default=256, ge=1)  # keep-alive connections across all upstreams
+    connect_timeout: float = Field(default=3.0, gt=0)

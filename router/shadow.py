@@ -1,0 +1,270 @@
+"""Shadow mode: mirror a request to the service and compare, entirely off the user's response path.
+
+The user's answer is legacy's. A mirror is admitted only if the method may be mirrored (reads, or
+writes on `dry_run` routes), the sample rate picks it, its body fits the cap, and fewer than
+`max_concurrency` mirrors are running; otherwise it is counted and skipped. Each mirror runs in its
+own task under its own timeout and carries `X-Strangler-Shadow: 1`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from router.forwarding import Forwarder, UpstreamError, UpstreamRequest
+from router.metrics import RouterMetrics
+from router.stats import Stats, redact_body, redact_headers
+from router.types import Headers
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+SHADOW_HEADER = ("x-strangler-shadow", "1")
+MAX_RESPONSE_BYTES = 1024 * 1024  # larger answers are not compared
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The outcome of comparing the two answers."""
+
+    matched: bool
+    differences: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    status: int
+    headers: Headers
+    body: bytes
+
+
+Comparator = Callable[[Observed, Observed, Any], Verdict]
+
+
+def parity_comparator(legacy: Observed, extracted: Observed, rules: Any) -> Verdict:
+    """Compare with the parity engine (`migration_plan.parity`)."""
+    from migration_plan.parity import ObservedResponse, ParityRules, compare_responses
+
+    def observed(o: Observed) -> ObservedResponse:
+        return ObservedResponse(status=o.status, headers=dict(o.headers), body=o.body)
+
+    result = compare_responses(observed(legacy), observed(extracted), rules or ParityRules())
+    return Verdict(result.matched, tuple(str(d) for d in result.differences))
+
+
+class BodyTee:
+    """Keeps a copy of a streamed body up to `limit` bytes; past it, the copy is dropped."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self.overflowed = False
+        self.done: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+
+    def feed(self, chunk: bytes) -> None:
+        if self.overflowed:
+            return
+        self._size += len(chunk)
+        if self._size > self.limit:
+            self.overflowed = True
+            self._chunks.clear()
+        else:
+            self._chunks.append(chunk)
+
+    def finish(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None if self.overflowed else b"".join(self._chunks))
+
+    def abort(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+@dataclass(slots=True)
+class Mirror:
+    """One admitted mirror: the tees the proxy fills while it answers from legacy."""
+
+    route: str
+    method: str
+    url: str
+    headers: Headers
+    timeout: float
+    legacy_timeout: float
+    parity: Any
+    request: BodyTee
+    response: BodyTee
+    legacy_status: asyncio.Future[tuple[int, Headers]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class Shadower:
+    """Admits, runs and compares mirrors; owns their tasks and the concurrency count."""
+
+    def __init__(
+        self,
+        forwarder: Forwarder,
+        stats: Stats,
+        metrics: RouterMetrics,
+        comparator: Comparator = parity_comparator,
+        sample: Callable[[], float] = random.random,
+    ) -> None:
+        self._forwarder = forwarder
+        self._stats = stats
+        self._metrics = metrics
+        self._comparator = comparator
+        self._sample = sample
+        self._active = 0
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def active(self) -> int:
+        return self._active
+
+    def _skip(self, route: str, outcome: str) -> None:
+        self._stats.record_shadow(route, outcome)
+        self._metrics.shadow_dropped.labels(route, outcome).inc()
+
+    def admit(
+        self,
+        *,
+        route: str,
+        method: str,
+        dry_run: bool,
+        sample_rate: float,
+        content_length: int | None,
+        max_body_bytes: int,
+        max_concurrency: int,
+    ) -> bool:
+        """Whether to mirror this request; every refusal is counted under its reason."""
+        if method not in SAFE and not dry_run:
+            self._stats.record_shadow(route, "not_shadowable")
+            self._metrics.not_shadowable.labels(route, method).inc()
+            return False
+        if sample_rate < 1.0 and self._sample() >= sample_rate:
+            self._stats.record_shadow(route, "sampled_out")
+            return False
+        if content_length is not None and content_length > max_body_bytes:
+            self._skip(route, "too_large")
+            return False
+        if self._active >= max_concurrency:
+            self._skip(route, "dropped")
+            return False
+        return True
+
+    def launch(self, mirror: Mirror) -> None:
+        """Run `mirror` in the background; the caller never awaits it."""
+        self._active += 1
+        task = asyncio.create_task(self._run(mirror))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def drain(self) -> None:
+        """Wait for running mirrors (tests and graceful shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _run(self, mirror: Mirror) -> None:
+        try:
+            await self._mirror_and_compare(mirror)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a mirror must never take anything else down
+            self._skip(mirror.route, "failed")
+            self._metrics.upstream_errors.labels("shadow", type(exc).__name__).inc()
+        finally:
+            self._active -= 1
+
+    async def _mirror_and_compare(self, mirror: Mirror) -> None:
+        body = await mirror.request.done
+        if body is None:
+            self._skip(mirror.route, "too_large")
+            return
+        self._stats.record_shadow(mirror.route, "mirrored")
+        try:
+            async with asyncio.timeout(mirror.timeout):
+                extracted = await self._fetch(mirror, body)
+        except (UpstreamError, TimeoutError) as exc:
+            kind = getattr(exc, "kind", "timeout")
+            self._skip(mirror.route, "failed")
+            self._metrics.upstream_errors.labels("shadow", kind).inc()
+            return
+        if extracted is None:
+            self._skip(mirror.route, "too_large")
+            return
+        try:
+            async with asyncio.timeout(mirror.legacy_timeout + mirror.timeout):
+                status, headers = await mirror.legacy_status
+                legacy_body = await mirror.response.done
+        except TimeoutError:
+            self._skip(mirror.route, "failed")
+            return
+        if legacy_body is None:
+            self._skip(mirror.route, "too_large")
+            return
+        legacy = Observed(status, headers, legacy_body)
+        verdict = self._comparator(legacy, extracted, mirror.parity)
+        self._stats.record_shadow(mirror.route, "compared")
+        self._metrics.shadow_comparisons.labels(mirror.route).inc()
+        if not verdict.matched:
+            self._stats.record_shadow(mirror.route, "mismatched")
+            self._metrics.shadow_mismatches.labels(mirror.route).inc()
+            self._stats.record_mismatch_example(
+                mirror.route, _example(mirror, body, legacy, extracted, verdict)
+            )
+
+    async def _fetch(self, mirror: Mirror, body: bytes) -> Observed | None:
+        request = UpstreamRequest(
+            method=mirror.method,
+            url=mirror.url,
+            headers=[*mirror.headers, SHADOW_HEADER],
+            body=body if body or mirror.method not in SAFE else None,
+            timeout=mirror.timeout,
+        )
+        response = await self._forwarder.send(request)
+        try:
+            tee = BodyTee(MAX_RESPONSE_BYTES)
+            async for chunk in response.chunks():
+                tee.feed(chunk)
+                if tee.overflowed:
+                    return None
+            tee.finish()
+            data = await tee.done
+            return None if data is None else Observed(response.status, response.headers, data)
+        finally:
+            await response.aclose()
+
+
+def _example(
+    mirror: Mirror, body: bytes, legacy: Observed, extracted: Observed, verdict: Verdict
+) -> dict[str, Any]:
+    headers: Mapping[str, str] = dict(mirror.headers)
+
+    def side(o: Observed) -> dict[str, Any]:
+        return {
+            "status": o.status,
+            "headers": redact_headers(o.headers),
+            "body": redact_body(o.body),
+        }
+
+    return {
+        "at": time.time(),
+        "route": mirror.route,
+        "request_id": headers.get("x-request-id", ""),
+        "method": mirror.method,
+        "url": mirror.url,
+        "request_headers": redact_headers(mirror.headers),
+        "request_body": redact_body(body),
+        "differences": list(verdict.differences),
+        "legacy": side(legacy),
+        "extracted": side(extracted),
+    }

@@ -1,0 +1,148 @@
+"""Per-route counters and sliding windows, in ONE place: the admin API, and later auto-rollback,
+progressive canaries and a dashboard read from here. Mismatch examples are stored redacted."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+SIDES = ("legacy", "extracted")
+REDACTED = "[redacted]"
+_SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
+_SECRET_FIELDS = ("password", "token", "secret")
+
+
+def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {k: (REDACTED if k.lower() in _SECRET_HEADERS else v) for k, v in headers}
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: REDACTED if any(s in str(k).lower() for s in _SECRET_FIELDS) else _redact_value(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_redact_value(v) for v in value]
+    return value
+
+
+def redact_body(body: bytes, limit: int = 4096) -> str:
+    """JSON bodies with secret-looking fields masked; other bodies truncated text."""
+    try:
+        return json.dumps(_redact_value(json.loads(body)), sort_keys=True)[:limit]
+    except (ValueError, UnicodeDecodeError):
+        return body[:limit].decode("utf-8", "replace")
+
+
+@dataclass(slots=True)
+class SlidingWindow:
+    """Recent (time, latency, error) samples; old ones fall out by age or count."""
+
+    seconds: float = 60.0
+    samples: deque[tuple[float, float, bool]] = field(default_factory=lambda: deque(maxlen=4096))
+
+    def add(self, now: float, latency_ms: float, error: bool) -> None:
+        self.samples.append((now, latency_ms, error))
+
+    def summary(self, now: float) -> dict[str, float | int | None]:
+        horizon = now - self.seconds
+        while self.samples and self.samples[0][0] < horizon:
+            self.samples.popleft()
+        latencies = sorted(s[1] for s in self.samples)
+        count = len(latencies)
+        errors = sum(1 for s in self.samples if s[2])
+
+        def pct(q: float) -> float | None:
+            return round(latencies[min(count - 1, int(q * count))], 3) if count else None
+
+        return {
+            "requests": count,
+            "errors": errors,
+            "error_rate": round(errors / count, 4) if count else 0.0,
+            "p50_ms": pct(0.50),
+            "p99_ms": pct(0.99),
+        }
+
+
+@dataclass(slots=True)
+class SideStats:
+    requests: int = 0
+    errors: int = 0
+    window: SlidingWindow = field(default_factory=SlidingWindow)
+
+
+@dataclass(slots=True)
+class ShadowStats:
+    mirrored: int = 0
+    compared: int = 0
+    mismatched: int = 0
+    dropped: int = 0  # over the concurrency cap
+    not_shadowable: int = 0  # a write without dry_run
+    too_large: int = 0  # request or response body over the cap
+    sampled_out: int = 0
+    failed: int = 0  # the service errored or timed out
+
+
+@dataclass(slots=True)
+class RouteStats:
+    sides: dict[str, SideStats] = field(default_factory=lambda: {s: SideStats() for s in SIDES})
+    shadow: ShadowStats = field(default_factory=ShadowStats)
+    fallbacks: int = 0
+    mismatches: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20))
+
+
+class Stats:
+    """Counters keyed by route template (`*` is the legacy catch-all)."""
+
+    def __init__(self, window_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self._routes: dict[str, RouteStats] = {}
+        self._window_seconds = window_seconds
+        self._clock = clock
+
+    def route(self, route: str) -> RouteStats:
+        stats = self._routes.get(route)
+        if stats is None:
+            stats = self._routes[route] = RouteStats()
+            for side in stats.sides.values():
+                side.window.seconds = self._window_seconds
+        return stats
+
+    def record_request(self, route: str, side: str, latency_ms: float, error: bool) -> None:
+        stats = self.route(route).sides[side]
+        stats.requests += 1
+        stats.errors += error
+        stats.window.add(self._clock(), latency_ms, error)
+
+    def record_shadow(self, route: str, outcome: str) -> None:
+        shadow = self.route(route).shadow
+        setattr(shadow, outcome, getattr(shadow, outcome) + 1)
+
+    def record_mismatch_example(self, route: str, example: dict[str, Any]) -> None:
+        self.route(route).mismatches.appendleft(example)
+
+    def record_fallback(self, route: str) -> None:
+        self.route(route).fallbacks += 1
+
+    def routes(self) -> list[str]:
+        return sorted(self._routes)
+
+    def snapshot(self, route: str) -> dict[str, Any]:
+        stats = self.route(route)
+        now = self._clock()
+        return {
+            "sides": {
+                name: {"requests": s.requests, "errors": s.errors, "window": s.window.summary(now)}
+                for name, s in stats.sides.items()
+            },
+            "shadow": {k: getattr(stats.shadow, k) for k in ShadowStats.__slots__},
+            "fallbacks": stats.fallbacks,
+        }
+
+    def mismatch_examples(self, route: str | None = None) -> list[dict[str, Any]]:
+        routes = [route] if route else self.routes()
+        return [example for r in routes for example in self.route(r).mismatches]
