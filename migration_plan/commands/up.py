@@ -1,22 +1,186 @@
-"""`strangler up`: for now the monolith alone, on SQLite with demo data, in the foreground."""
+"""`strangler up`: the whole stack on this machine (SQLite, demo data), in the foreground."""
 
 from __future__ import annotations
 
+import os
+import secrets
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, NoReturn
+
 import typer
+from rich.console import Console
 
-from legacy_monolith.migrate import upgrade
-from migration_plan.commands import monolith
-from migration_plan.commands.seed import seed_database
+from migration_plan.commands import COMMAND_MODULES
+from migration_plan.plan import PlanError, load_plan
+from migration_plan.stack import locate, ports, state
+from migration_plan.stack.components import SERVICES
+from migration_plan.stack.display import print_ready
+from migration_plan.stack.prepare import Step, preparation
+from migration_plan.stack.run_steps import StepFailed, run_stages
+from migration_plan.stack.supervisor import ComponentFailed, Supervisor
+from migration_plan.stack.wiring import Stack, build_stack, upstream_components
+
+console = Console(highlight=False)
+stderr = Console(stderr=True, highlight=False)
 
 
-def up_command() -> None:
-    """Migrate and seed the monolith's database, then serve it and print its URL."""
-    settings = monolith.load_settings()
-    with monolith.database_failures():
-        upgrade(settings.database_url)
-    seed_database(settings)
-    typer.echo(f"Monolith: {settings.base_url}")
-    monolith.serve(settings)
+def fail(message: str, detail: str = "") -> NoReturn:
+    stderr.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    if detail:
+        stderr.print(detail, markup=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM ends `up` exactly as Ctrl-C does: through KeyboardInterrupt and the cleanup."""
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
+def describe_stack(router_port: int | None, plan: Path | None, *, need_plan: bool) -> Stack:
+    environ = dict(os.environ)
+    cwd = Path.cwd()
+    var_dir = (cwd / environ.get("STRANGLER_VAR_DIR", "var")).resolve()
+    plan_path = locate.resolve_plan(plan, environ, cwd)
+    try:
+        assignment = ports.assign_ports(environ, router_port)
+        upstreams = upstream_components(load_plan(plan_path, env={})) if need_plan else {}
+        return build_stack(
+            environ,
+            ports=assignment,
+            upstreams=upstreams,
+            var_dir=var_dir,
+            python=sys.executable,
+            plan_path=plan_path,
+            admin_token=environ.get("ROUTER_ADMIN_TOKEN") or secrets.token_urlsafe(32),
+        )
+    except ports.StackConfigError as exc:
+        fail(str(exc))
+    except PlanError as exc:
+        fail(f"the router's plan is not usable (set ROUTER_PLAN or --plan):\n{exc}")
+
+
+def prepare(stack: Stack, *, seed: bool, backfill: bool) -> None:
+    def done(step: Step, seconds: float) -> None:
+        console.print(f"  [green]ok[/] {step.name} [dim]({seconds:.1f}s)[/]")
+
+    stages = preparation(
+        stack,
+        strangler=locate.strangler_argv(),
+        python=sys.executable,
+        seed=seed,
+        backfill=backfill,
+    )
+    console.print("Preparing databases (idempotent)...")
+    try:
+        run_stages(stages, stack.var_dir / "logs" / "prepare.log", done=done)
+    except StepFailed as exc:
+        fail(str(exc), exc.tail)
+
+
+def run(stack: Stack, *, timeout: float, grace: float, quiet: bool) -> int:
+    """Start, wait for readiness, serve until Ctrl-C/SIGTERM or a death; always stop everything."""
+    log_dir = stack.var_dir / "logs"
+    state_file = state.state_path(stack.var_dir)
+    supervisor = Supervisor(log_dir, None if quiet else console)
+    code = 0
+    try:
+        console.print("Starting " + ", ".join(c.name for c in stack.components) + "...")
+        supervisor.start_all(stack.components)
+        state.write_state(state_file, state.describe(stack, os.getpid(), supervisor.pids()))
+        supervisor.wait_ready(timeout)
+        print_ready(console, stack, state_file, log_dir)
+        raise supervisor.watch()
+    except ComponentFailed as exc:
+        stderr.print(f"[bold red]error:[/] {exc}; stopping the others", soft_wrap=True)
+        if exc.tail:
+            stderr.print(f"--- last lines of {exc.log_path} ---", soft_wrap=True)
+            stderr.print(exc.tail, markup=False, soft_wrap=True)
+        code = 1
+    except KeyboardInterrupt:
+        console.print()
+    finally:
+        # A second Ctrl-C must not abandon half-stopped children; stopping is bounded by `grace`.
+        previous = (
+            signal.signal(signal.SIGINT, signal.SIG_IGN),
+            signal.signal(signal.SIGTERM, signal.SIG_IGN),
+        )
+        console.print(f"Stopping the stack (up to {grace:g}s)...")
+        started = time.monotonic()
+        killed = supervisor.stop(grace)
+        state.remove_state(state_file, os.getpid())
+        signal.signal(signal.SIGINT, previous[0])
+        signal.signal(signal.SIGTERM, previous[1])
+        if killed:
+            console.print(f"Killed after {grace:g}s: {', '.join(killed)}")
+        console.print(f"Stopped ({time.monotonic() - started:.1f}s).")
+    return code
+
+
+def up_command(
+    router_port: Annotated[
+        int | None,
+        typer.Option(help="The router's port (default ROUTER_PORT or 8000); the others follow."),
+    ] = None,
+    seed: Annotated[bool, typer.Option(help="Insert the monolith's demo data.")] = True,
+    backfill: Annotated[
+        bool, typer.Option(help="Copy the monolith's data into the services' databases.")
+    ] = True,
+    plan: Annotated[
+        Path | None, typer.Option(help="The router's plan (default ROUTER_PLAN).")
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option(min=1, help="Seconds each component has to become ready.")
+    ] = 60.0,
+    grace: Annotated[
+        float, typer.Option(min=0, help="Seconds to stop before SIGKILL on shutdown.")
+    ] = 10.0,
+    quiet: Annotated[
+        bool, typer.Option(help="Components' output only to var/logs/<name>.log.")
+    ] = False,
+    prepare_only: Annotated[
+        bool, typer.Option(help="Only the database steps (schemas, seed, backfill), then exit.")
+    ] = False,
+) -> None:
+    """Run the monolith, the services and the router on this machine, with demo data."""
+    stack = describe_stack(router_port, plan, need_plan=not prepare_only)
+    backfill = backfill and "data" in COMMAND_MODULES
+    modules = [s.migrations for s in SERVICES]
+    if not prepare_only:
+        modules += [c.module for c in stack.components]
+    missing = locate.missing_modules(modules)
+    if missing:
+        fail("these components cannot be imported here:\n  " + "\n  ".join(missing))
+    if not prepare_only:
+        running = state.running_stack(state.state_path(stack.var_dir))
+        if running is not None:
+            fail(
+                f"a stack is already running from {stack.var_dir} (pid {running['pid']}, "
+                f"router {running.get('router_url')}); stop it first (Ctrl-C in its terminal)"
+            )
+        try:
+            ports.check_ports_free(ports_of(stack))
+        except ports.StackConfigError as exc:
+            fail(str(exc))
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        prepare(stack, seed=seed, backfill=backfill)
+        if prepare_only:
+            return
+        code = run(stack, timeout=timeout, grace=grace, quiet=quiet)
+    except KeyboardInterrupt:
+        code = 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if code:
+        raise typer.Exit(code)
+
+
+def ports_of(stack: Stack) -> list[ports.PortAssignment]:
+    return [ports.PortAssignment(c.name, c.port, c.port_variable) for c in stack.display_order]
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,43 @@
+"""What `strangler up` prints once the stack is ready: the URLs, router first, and how to try it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from migration_plan.stack.components import ROUTER
+from migration_plan.stack.wiring import Stack
+
+TRY_PATH = "/api/products/1"
+
+
+def try_command(stack: Stack) -> str:
+    return f"curl -i {stack.router.url}{TRY_PATH}"
+
+
+def ready_table(stack: Stack) -> Table:
+    table = Table(title="strangler stack", title_justify="left", show_edge=False)
+    table.add_column("component", style="bold")
+    table.add_column("url")
+    table.add_column("ready check")
+    for spec in stack.display_order:
+        name = f"{spec.name} (front door)" if spec.name == ROUTER else spec.name
+        table.add_row(name, spec.url, spec.ready_path)
+    return table
+
+
+def ready_message(stack: Stack, state_file: Path, log_dir: Path) -> Group:
+    lines = [
+        Text.assemble("Try it: ", (try_command(stack), "bold"), "  (see X-Strangler-Side: legacy)"),
+        Text(f"Admin API: {stack.admin_url}  (token in {state_file})"),
+        Text(f"Logs: {log_dir}/<component>.log"),
+        Text("Ctrl-C stops everything."),
+    ]
+    return Group(ready_table(stack), Text(""), *lines)
+
+
+def print_ready(console: Console, stack: Stack, state_file: Path, log_dir: Path) -> None:
+    console.print(ready_message(stack, state_file, log_dir), soft_wrap=True, highlight=False)

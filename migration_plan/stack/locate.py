@@ -1,0 +1,46 @@
+"""Find what the stack runs from this installation: the CLI, the plan, the component modules."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import migration_plan
+
+DEFAULT_PLAN = Path("migration_plan/plan.yaml")
+
+
+def strangler_argv(python: str = sys.executable) -> tuple[str, ...]:
+    """The `strangler` console script next to this interpreter, or the same CLI through `-c`."""
+    script = Path(python).parent / "strangler"
+    if script.is_file():
+        return (str(script),)
+    return (python, "-c", "from migration_plan.cli import main; main()")
+
+
+def resolve_plan(option: Path | None, environ: Mapping[str, str], cwd: Path) -> Path:
+    """--plan, else ROUTER_PLAN, else migration_plan/plan.yaml here or in the installed package."""
+    if option is not None:
+        return (cwd / option).resolve()
+    if environ.get("ROUTER_PLAN"):
+        return (cwd / environ["ROUTER_PLAN"]).resolve()
+    local = cwd / DEFAULT_PLAN
+    if local.is_file():
+        return local.resolve()
+    return Path(migration_plan.__file__).resolve().parent / DEFAULT_PLAN.name
+
+
+def missing_modules(modules: Iterable[str]) -> list[str]:
+    """The modules that cannot be imported here, each with the reason."""
+    missing = []
+    for module in modules:
+        try:
+            found = importlib.util.find_spec(module) is not None
+            reason = "not found"
+        except ImportError as exc:
+            found, reason = False, str(exc)
+        if not found:
+            missing.append(f"{module} ({reason})")
+    return missing

@@ -1,0 +1,76 @@
+"""`var/stack.json`: how later CLI commands find a running stack (admin URL, token; 0600)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from migration_plan.stack.wiring import Stack
+
+STATE_FILE = "stack.json"
+
+
+def state_path(var_dir: Path) -> Path:
+    return var_dir / STATE_FILE
+
+
+def describe(stack: Stack, pid: int, pids: Mapping[str, int]) -> dict[str, Any]:
+    """The record of a running stack (pure)."""
+    return {
+        "pid": pid,
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "router_url": stack.router.url,
+        "admin_url": stack.admin_url,
+        "admin_token": stack.admin_token,
+        "var_dir": str(stack.var_dir),
+        "components": {
+            c.name: {"url": c.url, "port": c.port, "pid": pids.get(c.name)}
+            for c in stack.display_order
+        },
+    }
+
+
+def write_state(path: Path, record: Mapping[str, Any]) -> None:
+    """Write atomically, readable by the owner only: the file holds the admin token."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as file:
+        json.dump(record, file, indent=2)
+        file.write("\n")
+    os.chmod(temporary, 0o600)  # in case the file existed with other bits
+    os.replace(temporary, path)
+
+
+def read_state(path: Path) -> dict[str, Any] | None:
+    """The recorded stack, or None when there is none (or the file is unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def running_stack(path: Path) -> dict[str, Any] | None:
+    """The recorded stack if its `strangler up` process is still alive, else None."""
+    data = read_state(path)
+    if data is None or not isinstance(data.get("pid"), int):
+        return None
+    try:
+        os.kill(data["pid"], 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return data
+    return data
+
+
+def remove_state(path: Path, pid: int) -> None:
+    """Remove the record if it is ours (a second `up` must not delete the first one's)."""
+    data = read_state(path)
+    if data is not None and data.get("pid") == pid:
+        path.unlink(missing_ok=True)
