@@ -29,7 +29,7 @@ def load_plan(path: str | os.PathLike[str], env: Mapping[str, str] | None = None
 
 def parse_plan(text: str, filename: str = "<plan>", env: Mapping[str, str] | None = None) -> Plan:
     """Validate plan YAML; `env` (default: none) may override upstream URLs."""
-    name = os.path.basename(filename) if os.sep in filename else filename
+    name = filename
     data, lines, problems = _compose(text, name)
     if problems:
         raise PlanError(problems)
