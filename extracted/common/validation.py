@@ -15,7 +15,9 @@ from extracted.common.responses import ApiError, validation_error
 
 MAX_ID = 2**63 - 1
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PRICE_RE = re.compile(r"^\d{1,7}(\.\d{1,2})?$")
+# ASCII digits and a full match, as the monolith checks (`\d` would take other scripts' digits).
+PRICE_RE = re.compile(r"[0-9]{1,7}(\.[0-9]{1,2})?")
+QUERY_INT_RE = re.compile(r"-?[0-9]+")
 SORTS = ("id", "-id", "name", "-name", "price", "-price", "created_at", "-created_at")
 
 _MISSING = object()
@@ -96,7 +98,10 @@ def price(body: Mapping[str, Any], key: str = "price", *, required: bool = True)
     value = _present(body, key, key, required)
     if value is _MISSING:
         return None
-    if not isinstance(value, str) or not PRICE_RE.match(value.strip()):
+    # The monolith reports a non-string as a type error and a bad string as a shape error.
+    if not isinstance(value, str):
+        raise validation_error(key, f"{key} must be a string")
+    if not PRICE_RE.fullmatch(value.strip()):
         raise validation_error(key, f'{key} must be a string like "19.99"')
     return Decimal(value.strip())
 
@@ -105,10 +110,10 @@ def query_int(params: Mapping[str, str], key: str, default: int, low: int, high:
     raw = params.get(key)
     if raw is None:
         return default
-    try:
-        value = int(raw.strip())
-    except ValueError:
-        raise validation_error(key, f"{key} must be an integer") from None
+    # The monolith's spelling: optional minus and ASCII digits, nothing else (no spaces, "+", "_").
+    if not QUERY_INT_RE.fullmatch(raw):
+        raise validation_error(key, f"{key} must be an integer")
+    value = int(raw)
     _check_range(key, value, low, high)
     return value
 
