@@ -1,0 +1,1 @@
+"""auth_service: users, sessions and token introspection, extracted from the monolith."""

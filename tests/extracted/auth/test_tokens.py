@@ -1,0 +1,183 @@
+"""Token lookup: local sessions first, then the monolith's introspection, cached for a while."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import respx
+import sqlalchemy as sa
+
+from extracted.common.database import make_engine
+
+from .helpers import bearer, login, make_admin, register
+
+pytestmark = pytest.mark.anyio
+
+MONOLITH_USER = {
+    "created_at": "Fri, 27 Nov 2026 04:34:17 GMT",
+    "email": "carol@example.com",
+    "id": 41,
+    "is_admin": False,
+    "name": "Carol",
+}
+
+
+def _expire_local_sessions(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE sessions SET expires_at = '2000-01-01 00:00:00'"))
+    engine.dispose()
+
+
+async def test_a_logged_out_token_is_refused_even_if_the_monolith_is_asked(
+    client: httpx.AsyncClient, legacy: respx.MockRouter
+) -> None:
+    legacy.get("/api/auth/me").respond(
+        401, json={"error": {"code": "invalid_token", "message": "Invalid or expired token"}}
+    )
+    await register(client)
+    token = await login(client)
+    await client.post("/api/auth/logout", headers=bearer(token))
+    response = await client.get("/api/auth/me", headers=bearer(token))
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": {"code": "invalid_token", "message": "Invalid or expired token"}
+    }
+
+
+async def test_a_local_hit_never_asks_the_monolith(
+    client: httpx.AsyncClient, legacy: respx.MockRouter
+) -> None:
+    route = legacy.get("/api/auth/me").respond(500)
+    await register(client)
+    token = await login(client)
+    assert (await client.get("/api/auth/me", headers=bearer(token))).status_code == 200
+    assert not route.called
+
+
+async def test_a_monolith_token_is_introspected_and_the_answer_is_the_user(
+    client: httpx.AsyncClient, legacy: respx.MockRouter
+) -> None:
+    route = legacy.get("/api/auth/me").respond(200, json=MONOLITH_USER)
+    response = await client.get("/api/auth/me", headers=bearer("monolith-token"))
+    assert response.status_code == 200
+    assert response.json() == MONOLITH_USER
+    assert route.calls.last.request.headers["Authorization"] == "Bearer monolith-token"
+
+
+async def test_an_introspected_token_is_cached_so_the_monolith_is_asked_once(
+    client: httpx.AsyncClient, legacy: respx.MockRouter
+) -> None:
+    route = legacy.get("/api/auth/me").respond(200, json=MONOLITH_USER)
+    for _ in range(3):
+        assert (await client.get("/api/auth/me", headers=bearer("tok"))).status_code == 200
+    assert route.call_count == 1
+
+
+async def test_the_cache_expires_so_a_monolith_logout_reaches_the_service(
+    client: httpx.AsyncClient, legacy: respx.MockRouter, database_url: str
+) -> None:
+    route = legacy.get("/api/auth/me")
+    route.respond(200, json=MONOLITH_USER)
+    assert (await client.get("/api/auth/me", headers=bearer("tok"))).status_code == 200
+    _expire_local_sessions(database_url)
+    route.respond(
+        401, json={"error": {"code": "invalid_token", "message": "Invalid or expired token"}}
+    )
+    response = await client.get("/api/auth/me", headers=bearer("tok"))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_token"
+    assert route.call_count == 2
+
+
+async def test_the_introspected_user_is_upserted_for_users_endpoint(
+    client: httpx.AsyncClient, legacy: respx.MockRouter
+) -> None:
+    legacy.get("/api/auth/me").respond(200, json=MONOLITH_USER)
+    response = await client.get("/api/users/41", headers=bearer("tok"))
+    assert response.status_code == 200
+    assert response.json() == MONOLITH_USER
+
+
+async def test_a_monolith_401_is_a_401_here(
+    client: httpx.AsyncClient, legacy: respx.MockRouter
+) -> None:
+    legacy.get("/api/auth/me").respond(
+        401, json={"error": {"code": "invalid_token", "message": "Invalid or expired token"}}
+    )
+    response = await client.get("/api/auth/me", headers=bearer("unknown"))
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_token"
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ConnectError("refused"),
+        httpx.ReadTimeout("slow"),
+        httpx.Response(502),
+        httpx.Response(200, text="<html>"),
+        httpx.Response(200, json={"id": "41"}),
+        httpx.Response(404),
+    ],
+)
+async def test_a_monolith_that_cannot_answer_is_503_not_a_false_401(
+    client: httpx.AsyncClient, legacy: respx.MockRouter, failure: object
+) -> None:
+    route = legacy.get("/api/auth/me")
+    if isinstance(failure, Exception):
+        route.side_effect = failure
+    else:
+        route.return_value = failure
+    response = await client.get("/api/auth/me", headers=bearer("tok"))
+    assert response.status_code == 503
+    assert response.json() == {
+        "error": {"code": "service_unavailable", "message": "legacy monolith is unavailable"}
+    }
+
+
+async def test_local_tokens_keep_working_while_the_monolith_is_down(
+    client: httpx.AsyncClient, legacy: respx.MockRouter
+) -> None:
+    legacy.get("/api/auth/me").side_effect = httpx.ConnectError("refused")
+    await register(client)
+    token = await login(client)
+    assert (await client.get("/api/auth/me", headers=bearer(token))).status_code == 200
+
+
+async def test_an_expired_local_token_is_invalid_when_there_is_no_monolith(
+    database_url: str,
+) -> None:
+    from extracted.auth_service.app import create_app
+    from extracted.auth_service.settings import AuthSettings
+
+    app = create_app(
+        AuthSettings(
+            database_url=database_url, password_hash_method="pbkdf2:sha256:1000", legacy_url=""
+        )
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://auth.test") as http:
+        await register(http)
+        token = await login(http)
+        _expire_local_sessions(database_url)
+        response = await http.get("/api/auth/me", headers=bearer(token))
+    app.state.runtime.database.dispose()
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_token"
+
+
+async def test_admins_read_any_account_and_unknown_or_huge_ids_are_json_404(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    await register(client)
+    bob = await register(client, "bob@example.com", "Bob")
+    make_admin(database_url)
+    token = await login(client)
+    assert (await client.get(f"/api/users/{bob['id']}", headers=bearer(token))).json() == bob
+    for ident in ("999", "9223372036854775807", "9223372036854775808", "0", "1" * 40):
+        response = await client.get(f"/api/users/{ident}", headers=bearer(token))
+        assert response.status_code == 404, ident
+        assert response.json() == {
+            "error": {"code": "not_found", "message": f"User {int(ident)} not found"}
+        }
