@@ -47,7 +47,8 @@ class Service:
 
     @property
     def migrations(self) -> str:
-        return f"{self.package}.migrations"
+        """The module whose `upgrade(database_url)` runs the service's Alembic migrations."""
+        return f"{self.package}.migrate"
 
 
 SERVICES: tuple[Service, ...] = (

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from migration_plan.stack.components import MONOLITH, SERVICES
 from migration_plan.stack.wiring import Stack
 
-# Each service's migrations package exposes `upgrade(database_url)`; there is no CLI for it.
+# Each service's `migrate` module exposes `upgrade(database_url)`; there is no CLI for it.
 SERVICE_UPGRADE = "import sys; from {module} import upgrade; upgrade(sys.argv[1])"
 
 
