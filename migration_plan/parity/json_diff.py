@@ -27,17 +27,15 @@ def diff_json(legacy: object, extracted: object, rules: ParityRules) -> list[Dif
 
 
 class _Walk:
-    __slots__ = ("rules", "found", "tolerance", "check_ignore", "check_unordered")
+    __slots__ = ("found", "tolerance", "ignore", "unordered")
 
     def __init__(self, rules: ParityRules, found: list[Difference]) -> None:
-        self.rules = rules
         self.found = found
         self.tolerance = rules.numeric_tolerance
-        self.check_ignore = rules.has_ignores
-        self.check_unordered = rules.has_unordered
+        self.ignore, self.unordered = rules.compiled()
 
     def report(self, path: str, kind: str, legacy: object, extracted: object) -> None:
-        if self.check_ignore and self.rules.ignores(path):
+        if self.ignore is not None and self.ignore.matches(path):
             return
         self.found.append(Difference(path, kind, legacy, extracted))
 
@@ -82,8 +80,8 @@ class _Walk:
                 self.report(path + "/" + escape(key), EXTRA, MISSING, vb)
 
     def sequence(self, a: list[object], b: list[object], path: str) -> None:
-        if self.check_unordered:
-            unordered, key = self.rules.unordered_key(path)
+        if self.unordered:
+            unordered, key = self.unordered_key(path)
             if unordered:
                 if len(a) != len(b):
                     self.report(path, LENGTH, len(a), len(b))
@@ -104,6 +102,12 @@ class _Walk:
                 self.report(f"{path}/{i}", MISSING_KIND, a[i], MISSING)
             for j in range(common, len(b)):
                 self.report(f"{path}/{j}", EXTRA, MISSING, b[j])
+
+    def unordered_key(self, path: str) -> tuple[bool, str | None]:
+        for regex, key in self.unordered:
+            if regex.fullmatch(path):
+                return True, key
+        return False, None
 
     def keyed(self, a: list[object], b: list[object], path: str, key: str) -> None:
         """Pair elements by a key field; pointers use the legacy index (extracted's for extras)."""
@@ -140,9 +144,12 @@ class _Walk:
         """Equal under the same rules (ignores, tolerance, nested unordered lists)."""
         if type(a) is type(b) and type(a) in _LEAVES and a == b:
             return True
-        scratch: list[Difference] = []
-        _Walk(self.rules, scratch).node(a, b, path)
-        return not scratch
+        outer, self.found = self.found, []
+        try:
+            self.node(a, b, path)
+            return not self.found
+        finally:
+            self.found = outer
 
 
 def _pairing_key(element: object, key: str) -> object:

@@ -11,17 +11,22 @@ non-JSON body, the whole document, or more than ``max_noise_ratio`` of the body'
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import Any, NamedTuple
 
 from .compare import _NOT_JSON, DEFAULT_RULES, parse_json, raw_differences
-from .pointers import compile_patterns, covers, escape, split
+from .pointers import PointerMatcher, compile_patterns, escape, split
 from .response import ObservedResponse
 from .rules import ParityRules
 
 FORMAT_VERSION = 1
 # Noise here means the endpoint has no stable answer at all; cancelling it would hide anything.
 WHOLE_ANSWER = frozenset({"status", "body", ""})
+
+
+class _Verdicts(NamedTuple):
+    pointers: PointerMatcher  # noisy JSON pointers (and everything below them)
+    others: frozenset[str]  # noisy non-pointer paths: status, body, header:<name>, "" (root)
+    too_noisy: bool
 
 
 class NoiseModel:
@@ -42,7 +47,7 @@ class NoiseModel:
         self._observations = 0
         self._counts: dict[str, int] = {}
         self._fields: set[str] = set()  # generalised leaf pointers seen in legacy bodies
-        self._matcher: tuple[re.Pattern[str] | None, frozenset[str]] | None = None
+        self._verdicts: _Verdicts | None = None
 
     # learning
 
@@ -66,7 +71,7 @@ class NoiseModel:
             if document is not _NOT_JSON:
                 _collect_fields(document, "", self._fields)
         self._observations += 1
-        self._matcher = None
+        self._verdicts = None
 
     # querying
 
@@ -95,27 +100,27 @@ class NoiseModel:
     @property
     def too_noisy(self) -> bool:
         """So much is noise that cancelling it could hide a real difference: trust nothing."""
-        noisy = self.noisy_paths
-        if not noisy:
-            return False
-        if noisy & WHOLE_ANSWER:
-            return True
-        pointers = {p for p in noisy if p.startswith("/")}
-        return len(pointers) / max(len(self._fields | pointers), 1) > self.max_noise_ratio
+        return self._compiled().too_noisy
 
     def is_noise(self, path: str) -> bool:
         """A difference at this path (a concrete pointer, status or header:<name>) is noise."""
-        regex, others = self._compiled()
-        if path in others:
+        verdicts = self._compiled()
+        if path in verdicts.others:
             return True
-        return regex is not None and (path == "" or path.startswith("/")) and covers(regex, path)
+        return (path == "" or path.startswith("/")) and verdicts.pointers.matches(path)
 
-    def _compiled(self) -> tuple[re.Pattern[str] | None, frozenset[str]]:
-        if self._matcher is None:
+    def _compiled(self) -> _Verdicts:
+        # Rebuilt only after observe(): compare_responses asks on every shadowed request.
+        if self._verdicts is None:
             noisy = self.noisy_paths
-            pointers = sorted(p for p in noisy if p == "" or p.startswith("/"))
-            self._matcher = (compile_patterns(pointers), noisy - set(pointers))
-        return self._matcher
+            pointers = {p for p in noisy if p.startswith("/")}
+            ratio = len(pointers) / max(len(self._fields | pointers), 1)
+            self._verdicts = _Verdicts(
+                pointers=PointerMatcher(compile_patterns(sorted(pointers), subtrees=True)),
+                others=noisy - pointers,
+                too_noisy=bool(noisy & WHOLE_ANSWER) or ratio > self.max_noise_ratio,
+            )
+        return self._verdicts
 
     # persistence
 

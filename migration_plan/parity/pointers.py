@@ -70,20 +70,44 @@ def pattern_regex(pattern: str) -> str:
     return "".join(parts)
 
 
-def compile_patterns(patterns: tuple[str, ...] | list[str]) -> re.Pattern[str] | None:
-    """One regex for a set of patterns (use ``fullmatch``); None when there are none."""
+def compile_patterns(
+    patterns: tuple[str, ...] | list[str], *, subtrees: bool = False
+) -> re.Pattern[str] | None:
+    """One regex for a set of patterns (use ``fullmatch``); None when there are none.
+
+    With ``subtrees`` it also matches every pointer below a match, so one ``fullmatch`` answers
+    "is this pointer or any ancestor covered" (ancestors are exactly the prefixes ending before
+    a ``/``). DOTALL because keys may contain newlines.
+    """
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{pattern_regex(p)})" for p in patterns))
+    alternatives = "|".join(f"(?:{pattern_regex(p)})" for p in patterns)
+    return re.compile(f"(?:{alternatives})(?:/.*)?" if subtrees else alternatives, re.DOTALL)
 
 
-def covers(regex: re.Pattern[str], pointer: str) -> bool:
-    """The pointer or an ancestor fully matches the regex (a rule on a subtree covers all of it)."""
-    if regex.fullmatch(pointer):
-        return True
-    end = pointer.rfind("/")
-    while end >= 0:
-        if regex.fullmatch(pointer, 0, end):
-            return True
-        end = pointer.rfind("/", 0, end)
-    return False
+class PointerMatcher:
+    """A compiled pattern set with a bounded memo of answers.
+
+    Wildcard regexes backtrack (``**`` then a subtree suffix), and the same pointers recur on
+    every request to an endpoint ("/items/3/id"), so remembering answers makes the hot path a
+    dict lookup. The memo is cleared when full so hostile, ever-new keys cannot grow it.
+    """
+
+    __slots__ = ("regex", "_memo", "_limit")
+
+    def __init__(self, regex: re.Pattern[str] | None, limit: int = 4096) -> None:
+        self.regex = regex
+        self._memo: dict[str, bool] = {}
+        self._limit = limit
+
+    def __bool__(self) -> bool:
+        return self.regex is not None
+
+    def matches(self, pointer: str) -> bool:
+        answer = self._memo.get(pointer)
+        if answer is None:
+            answer = self.regex is not None and self.regex.fullmatch(pointer) is not None
+            if len(self._memo) >= self._limit:
+                self._memo.clear()
+            self._memo[pointer] = answer
+        return answer

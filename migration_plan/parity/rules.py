@@ -8,7 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, PrivateAttr, field_validator
 
-from .pointers import check_pattern, compile_patterns, covers, pattern_regex
+from .pointers import PointerMatcher, check_pattern, compile_patterns, pattern_regex
+
+# (compiled list pattern, key field or None for a multiset), in the order the plan lists them.
+UnorderedLists = tuple[tuple[re.Pattern[str], str | None], ...]
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
@@ -22,8 +25,8 @@ class ParityRules(BaseModel, extra="forbid", frozen=True):
     headers: tuple[str, ...] = ("content-type",)
 
     # Compiled once per rules object: the comparison runs on every shadowed request.
-    _ignore_regex: re.Pattern[str] | None = PrivateAttr(default=None)
-    _unordered: tuple[tuple[re.Pattern[str], str | None], ...] = PrivateAttr(default=())
+    _ignore: PointerMatcher = PrivateAttr(default_factory=lambda: PointerMatcher(None))
+    _unordered: UnorderedLists = PrivateAttr(default=())
 
     @field_validator("ignore")
     @classmethod
@@ -61,15 +64,15 @@ class ParityRules(BaseModel, extra="forbid", frozen=True):
         return tuple(dict.fromkeys(name.lower() for name in names))
 
     def model_post_init(self, context: Any, /) -> None:
-        self._ignore_regex = compile_patterns(self.ignore)
+        self._ignore = PointerMatcher(compile_patterns(self.ignore, subtrees=True))
         self._unordered = tuple(
-            (re.compile(pattern_regex(pattern)), key) for pattern, key in self.unordered.items()
+            (re.compile(pattern_regex(pattern), re.DOTALL), key)
+            for pattern, key in self.unordered.items()
         )
 
     def ignores(self, pointer: str) -> bool:
         """True when an ignore pattern matches this (escaped) pointer or one of its ancestors."""
-        regex = self._ignore_regex
-        return regex is not None and covers(regex, pointer)
+        return self._ignore.matches(pointer)
 
     def unordered_key(self, pointer: str) -> tuple[bool, str | None]:
         """(is the list at this pointer unordered, key field or None for a multiset)."""
@@ -78,13 +81,13 @@ class ParityRules(BaseModel, extra="forbid", frozen=True):
                 return True, key
         return False, None
 
-    @property
-    def has_ignores(self) -> bool:
-        return self._ignore_regex is not None
+    def compiled(self) -> tuple[PointerMatcher | None, UnorderedLists]:
+        """The compiled ignore matcher (None without ignores) and unordered patterns.
 
-    @property
-    def has_unordered(self) -> bool:
-        return bool(self._unordered)
+        Fetched once per comparison: pydantic serves private attributes through ``__getattr__``,
+        far too slow to touch at every node of a body.
+        """
+        return (self._ignore if self._ignore else None), self._unordered
 
 
 def _check_named(pattern: str, field: str) -> None:
