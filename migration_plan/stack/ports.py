@@ -52,7 +52,7 @@ def assign_ports(
         port = base if component == ROUTER else _read_port(environ, variable) or base + offset
         if port > 65535:
             raise StackConfigError(
-                f"{component} would listen on port {port} (ROUTER_PORT {base} + {offset}); "
+                f"{component} would listen on {port} (ROUTER_PORT {base} + {offset}); "
                 f"lower ROUTER_PORT or set {variable}"
             )
         ports[component] = PortAssignment(component, port, variable)

@@ -74,7 +74,7 @@ def test_a_malformed_port_names_its_variable(value: str) -> None:
 
 @pytest.mark.unit
 def test_a_router_port_too_high_for_the_others_says_what_to_lower() -> None:
-    with pytest.raises(StackConfigError, match="auth would listen on port 65536.*lower ROUTER_PORT"):
+    with pytest.raises(StackConfigError, match="auth would listen on 65536.*lower ROUTER_PORT"):
         assign_ports({"ROUTER_PORT": "65534"})
 
 

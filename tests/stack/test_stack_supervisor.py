@@ -1,4 +1,4 @@
-"""The supervisor on real processes: readiness, a death, a timeout, and a stop that leaves nothing."""
+"""The supervisor on real processes: readiness, a death, a timeout, a stop that leaves nothing."""
 
 from __future__ import annotations
 

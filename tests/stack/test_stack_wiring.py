@@ -23,7 +23,12 @@ upstreams:
   products_service: {url: "http://127.0.0.1:8003"}
   orders: {url: "http://127.0.0.1:8004"}
 """
-UPSTREAMS = {"monolith": "monolith", "auth": "auth", "products_service": "products", "orders": "orders"}
+UPSTREAMS = {
+    "monolith": "monolith",
+    "auth": "auth",
+    "products_service": "products",
+    "orders": "orders",
+}
 
 
 def stack_for(environ: Mapping[str, str], router_port: int | None = None) -> Stack:
@@ -50,7 +55,13 @@ def test_an_upstream_that_is_no_component_is_refused_by_name() -> None:
 
 def test_components_start_monolith_first_and_display_router_first() -> None:
     stack = stack_for({})
-    assert [c.name for c in stack.components] == ["monolith", "auth", "products", "orders", "router"]
+    assert [c.name for c in stack.components] == [
+        "monolith",
+        "auth",
+        "products",
+        "orders",
+        "router",
+    ]
     assert [c.name for c in stack.display_order][0] == "router"
 
 
