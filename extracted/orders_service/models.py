@@ -1,0 +1,92 @@
+"""orders_service's own tables: orders and their lines as in the monolith, plus the saga log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY; elsewhere ids are 64-bit, as in the monolith.
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Money = sa.Numeric(12, 2)
+MoneyTotal = sa.Numeric(14, 2)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+PENDING, CANCELLED = "pending", "cancelled"
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Order(Base):
+    """Same columns as the monolith's `orders`; `user_id` is auth_service's id (no foreign key)."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    status: Mapped[str] = mapped_column(sa.String(20))
+    total: Mapped[Decimal] = mapped_column(MoneyTotal)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime)
+
+    items: Mapped[list[OrderItem]] = relationship(
+        order_by="OrderItem.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class OrderItem(Base):
+    __tablename__ = "order_items"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(sa.Integer)
+    product_id: Mapped[int] = mapped_column(sa.BigInteger)
+    product_name: Mapped[str] = mapped_column(sa.String(200))
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    quantity: Mapped[int] = mapped_column(sa.Integer)
+    line_total: Mapped[Decimal] = mapped_column(Money)
+
+
+class Reservation(Base):
+    """The saga log: one row per stock reservation asked of products_service.
+
+    It is written *before* the reservation is asked for, so whatever happens next (a timeout, a
+    database error, a crash) leaves something that says what to undo. `state`:
+
+    * `reserving`  - asked (or about to ask); no order yet.
+    * `confirming` - the order is committed; products has not confirmed yet.
+    * `confirmed`  - done; the row keeps the order's reservation id (a cancel releases it).
+    * `releasing`  - a pending compensation: the stock must go back; retried until products says so.
+    * `released`   - done; the stock is back (or was never taken).
+    """
+
+    __tablename__ = "reservations"
+
+    reservation_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True, nullable=True)
+    state: Mapped[str] = mapped_column(sa.String(20), index=True)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
+RESERVING, CONFIRMING, CONFIRMED, RELEASING, RELEASED = (
+    "reserving",
+    "confirming",
+    "confirmed",
+    "releasing",
+    "released",
+)
