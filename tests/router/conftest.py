@@ -11,22 +11,23 @@ from typing import Any
 import httpx
 import pytest
 import structlog
-
-from migration_plan.plan import parse_plan
-from router.app import RouterApp, create_app
-from router.httpx_forwarder import HttpxForwarder
-from router.settings import RouterSettings
-from router.shadow import Comparator, parity_comparator
 from router_fakes import (
     LEGACY,
     ORDERS,
     PRODUCTS,
+    AsyncWSGITransport,
     HostTransport,
     ServiceControl,
     fake_legacy,
     fake_service,
     plan_yaml,
 )
+
+from migration_plan.plan import parse_plan
+from router.app import RouterApp, create_app
+from router.httpx_forwarder import HttpxForwarder
+from router.settings import RouterSettings
+from router.shadow import Comparator, parity_comparator
 
 ADMIN_TOKEN = "test-admin-token"
 
@@ -58,7 +59,7 @@ def build_rig(
     products, orders = ServiceControl(), ServiceControl()
     transport = HostTransport(
         {
-            LEGACY: httpx.WSGITransport(app=fake_legacy()),
+            LEGACY: AsyncWSGITransport(fake_legacy()),
             PRODUCTS: httpx.ASGITransport(app=fake_service("extracted", products)),
             ORDERS: httpx.ASGITransport(app=fake_service("extracted", orders)),
             **(routes or {}),

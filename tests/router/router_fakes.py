@@ -147,3 +147,26 @@ class FuncTransport(httpx.AsyncBaseTransport):
             result = await result
         assert isinstance(result, httpx.Response)
         return result
+
+
+class AsyncWSGITransport(httpx.AsyncBaseTransport):
+    """httpx's WSGITransport is sync-only; run it in a worker thread for the async forwarder."""
+
+    def __init__(self, app: Any) -> None:
+        self._sync = httpx.WSGITransport(app=app)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        sync_request = httpx.Request(
+            request.method, request.url, headers=request.headers, content=body
+        )
+
+        def run() -> httpx.Response:
+            response = self._sync.handle_request(sync_request)
+            response.read()
+            return response
+
+        response = await asyncio.to_thread(run)
+        return httpx.Response(
+            response.status_code, headers=response.headers.raw, content=response.content
+        )

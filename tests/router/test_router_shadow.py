@@ -1,0 +1,165 @@
+"""Shadow mode: legacy answers, the service is mirrored and compared off the response path."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from conftest import call_asgi
+from test_router_modes import endpoint
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
+
+pytest.importorskip("migration_plan.parity")
+
+SHADOW = "shadow: {timeout_seconds: 0.5, max_concurrency: 2, max_body_bytes: 100}\n"
+PRODUCT = endpoint("GET /api/products/{id}", mode="shadow")
+
+
+async def test_shadow_answers_from_legacy_and_mirrors_to_the_service(rig_factory: Any) -> None:
+    async with rig_factory(PRODUCT, shadow=SHADOW) as rig:
+        response = await rig.client.get("/api/products/3", headers={"x-request-id": "sh-1"})
+        await rig.app.shadower.drain()
+        shadow = rig.app.stats.snapshot("GET /api/products/{id}")["shadow"]
+    assert response.status_code == 200
+    assert response.headers["x-strangler-side"] == "legacy"
+    (seen,) = rig.products.seen
+    assert seen["headers"]["x-strangler-shadow"] == "1"
+    assert seen["headers"]["x-request-id"] == "sh-1"
+    assert shadow["mirrored"] == 1 and shadow["compared"] == 1 and shadow["mismatched"] == 0
+
+
+async def test_shadow_mismatch_does_not_change_the_response_and_is_recorded_redacted(
+    rig_factory: Any,
+) -> None:
+    async with rig_factory(PRODUCT, shadow=SHADOW) as rig:
+        rig.products.product_name = "The Fog Tree"
+        response = await rig.client.get(
+            "/api/products/3",
+            headers={"authorization": "Bearer secret-token", "cookie": "sid=secret", "x-request-id": "mm-1"},
+        )
+        await rig.app.shadower.drain()
+        shadow = rig.app.stats.snapshot("GET /api/products/{id}")["shadow"]
+        (example,) = rig.app.stats.mismatch_examples()
+        metrics = rig.app.metrics.render()[0].decode()
+    assert response.json()["name"] == "The Fig Tree"
+    assert shadow["compared"] == 1 and shadow["mismatched"] == 1
+    assert example["request_id"] == "mm-1"
+    assert any("/name" in d for d in example["differences"])
+    assert example["request_headers"]["authorization"] == "[redacted]"
+    assert example["request_headers"]["cookie"] == "[redacted]"
+    assert "secret" not in str(example)
+    assert 'strangler_router_shadow_mismatches_total{route="GET /api/products/{id}"} 1.0' in metrics
+
+
+async def test_a_slow_service_never_slows_the_user_down(rig_factory: Any) -> None:
+    async with rig_factory(PRODUCT, shadow=SHADOW) as rig:
+        rig.products.release = asyncio.Event()  # the service hangs until released
+        started = time.perf_counter()
+        response = await rig.client.get("/api/products/3")
+        elapsed = time.perf_counter() - started
+        await rig.app.shadower.drain()  # the shadow timeout (0.5 s) ends the mirror
+        shadow = rig.app.stats.snapshot("GET /api/products/{id}")["shadow"]
+        rig.products.release.set()
+    assert response.status_code == 200 and response.json()["name"] == "The Fig Tree"
+    assert elapsed < 0.4
+    assert shadow["failed"] == 1 and shadow["compared"] == 0
+
+
+async def test_a_failing_service_never_changes_the_response(rig_factory: Any) -> None:
+    async with rig_factory(
+        PRODUCT + endpoint("GET /api/gone/{id}", service="down", mode="shadow"), shadow=SHADOW
+    ) as rig:
+        rig.products.status = 500
+        response = await rig.client.get("/api/products/3")
+        unreachable = await rig.client.get("/api/gone/3")
+        await rig.app.shadower.drain()
+        products = rig.app.stats.snapshot("GET /api/products/{id}")["shadow"]
+        gone = rig.app.stats.snapshot("GET /api/gone/{id}")["shadow"]
+    assert response.status_code == 200 and response.json()["name"] == "The Fig Tree"
+    assert unreachable.status_code == 200 and unreachable.json()["side"] == "legacy"
+    assert products["mismatched"] == 1  # a 500 against a 200 is a mismatch, not a user error
+    assert gone["failed"] == 1
+
+
+async def test_mirrors_over_the_concurrency_cap_are_dropped_and_counted(rig_factory: Any) -> None:
+    async with rig_factory(PRODUCT, shadow=SHADOW) as rig:
+        rig.products.release = asyncio.Event()
+        responses = [await rig.client.get(f"/api/products/{i}") for i in range(5)]
+        assert rig.app.shadower.active == 2
+        rig.products.release.set()
+        await rig.app.shadower.drain()
+        shadow = rig.app.stats.snapshot("GET /api/products/{id}")["shadow"]
+        metrics = rig.app.metrics.render()[0].decode()
+    assert all(r.status_code == 200 for r in responses)
+    assert shadow["mirrored"] == 2 and shadow["dropped"] == 3
+    assert (
+        'strangler_router_shadow_dropped_total{reason="dropped",route="GET /api/products/{id}"} 3.0'
+        in metrics
+    )
+
+
+async def test_writes_are_mirrored_only_on_dry_run_routes(rig_factory: Any) -> None:
+    async with rig_factory(
+        endpoint("POST /api/echo", mode="shadow")
+        + endpoint("POST /api/dry", mode="shadow", dry_run="true"),
+        shadow=SHADOW,
+    ) as rig:
+        wet = await rig.client.post("/api/echo", content=b'{"a": 1}')
+        dry = await rig.client.post("/api/dry", content=b'{"a": 1}')
+        await rig.app.shadower.drain()
+        echo = rig.app.stats.snapshot("POST /api/echo")["shadow"]
+        metrics = rig.app.metrics.render()[0].decode()
+    assert wet.json()["side"] == "legacy" and dry.json()["side"] == "legacy"
+    assert echo["not_shadowable"] == 1 and echo["mirrored"] == 0
+    (seen,) = rig.products.seen
+    assert seen["path"] == "/api/dry" and seen["headers"]["x-strangler-shadow"] == "1"
+    assert 'strangler_router_shadow_not_shadowable_total{method="POST",route="POST /api/echo"} 1.0' in metrics
+
+
+async def test_a_mirrored_write_carries_the_same_body(rig_factory: Any) -> None:
+    async with rig_factory(
+        endpoint("POST /api/dry", mode="shadow", dry_run="true"), shadow=SHADOW
+    ) as rig:
+        await call_asgi(
+            rig.app, "POST", b"/api/dry", headers=[(b"transfer-encoding", b"chunked")],
+            body=[b'{"a":', b" 1}"],
+        )
+        await rig.app.shadower.drain()
+        shadow = rig.app.stats.snapshot("POST /api/dry")["shadow"]
+    assert shadow["mirrored"] == 1 and shadow["compared"] == 1
+    # the echo bodies differ only by "side": the request body reached the service intact
+    (example,) = rig.app.stats.mismatch_examples()
+    assert '"body": "{\\"a\\": 1}"' in example["extracted"]["body"]
+
+
+async def test_bodies_over_the_shadow_cap_are_not_mirrored(rig_factory: Any) -> None:
+    async with rig_factory(
+        endpoint("POST /api/dry", mode="shadow", dry_run="true"), shadow=SHADOW
+    ) as rig:
+        big = b'{"pad": "' + b"x" * 200 + b'"}'
+        known = await rig.client.post("/api/dry", content=big)
+        streamed = await call_asgi(
+            rig.app, "POST", b"/api/dry", headers=[(b"transfer-encoding", b"chunked")],
+            body=[big[:50], big[50:]],
+        )
+        await rig.app.shadower.drain()
+        shadow = rig.app.stats.snapshot("POST /api/dry")["shadow"]
+    assert known.status_code == 200 and streamed.status == 200
+    assert known.json()["body"].encode() == big
+    assert shadow["too_large"] == 2 and shadow["mirrored"] == 0
+    assert rig.products.seen == []
+
+
+async def test_the_sample_rate_picks_which_requests_are_mirrored(rig_factory: Any) -> None:
+    async with rig_factory(
+        endpoint("GET /api/products/{id}", mode="shadow", shadow_sample_rate=0.0), shadow=SHADOW
+    ) as rig:
+        for i in range(5):
+            await rig.client.get(f"/api/products/{i}")
+        await rig.app.shadower.drain()
+        shadow = rig.app.stats.snapshot("GET /api/products/{id}")["shadow"]
+    assert shadow["sampled_out"] == 5 and rig.products.seen == []
