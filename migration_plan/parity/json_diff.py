@@ -65,19 +65,22 @@ class _Walk:
             return False
 
     def mapping(self, a: dict[str, object], b: dict[str, object], path: str) -> None:
+        shared = 0
         for key, va in a.items():
-            child = path + "/" + escape(key)
-            if key not in b:
-                self.report(child, MISSING_KIND, va, MISSING)
+            vb = b.get(key, MISSING)
+            if vb is MISSING:
+                self.report(path + "/" + escape(key), MISSING_KIND, va, MISSING)
                 continue
-            vb = b[key]
-            # Inline fast path for equal scalars of the same type: most leaves of most bodies.
+            shared += 1
+            # Inline fast path for equal scalars of the same type: most leaves of most bodies,
+            # and the pointer string is only built when something differs.
             if type(va) is type(vb) and type(va) in _LEAVES and va == vb:
                 continue
-            self.node(va, vb, child)
-        for key, vb in b.items():
-            if key not in a:
-                self.report(path + "/" + escape(key), EXTRA, MISSING, vb)
+            self.node(va, vb, path + "/" + escape(key))
+        if shared != len(b):  # some keys exist only in the extracted answer
+            for key, vb in b.items():
+                if key not in a:
+                    self.report(path + "/" + escape(key), EXTRA, MISSING, vb)
 
     def sequence(self, a: list[object], b: list[object], path: str) -> None:
         if self.unordered:

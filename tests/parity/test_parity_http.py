@@ -210,3 +210,12 @@ def test_difference_values_are_plain_json_data_so_they_can_be_logged() -> None:
         ObservedResponse.from_json(200, {"a": "x"}),
     ).differences
     assert json.loads(json.dumps(difference.legacy)) == [1, {"b": None}]
+
+
+def test_a_document_too_deep_to_walk_falls_back_to_a_bytes_difference() -> None:
+    depth = 900  # parses, but walking it would exceed the interpreter's recursion limit
+    legacy = ObservedResponse(200, {}, b"[" * depth + b"1" + b"]" * depth)
+    extracted = ObservedResponse(200, {}, b"[" * depth + b"2" + b"]" * depth)
+    (difference,) = compare_responses(legacy, extracted).differences
+    assert (difference.path, difference.kind) == ("body", "bytes")
+    assert f"at {depth}:" in str(difference.legacy)

@@ -233,3 +233,14 @@ def test_a_damaged_saved_model_is_refused_with_a_value_error(data: dict[str, obj
 def test_nonsense_thresholds_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="NoiseModel"):
         NoiseModel(**kwargs)  # type: ignore[arg-type]
+
+
+def test_noise_is_learned_and_matched_on_escaped_pointers() -> None:
+    model = NoiseModel(max_noise_ratio=1.0)
+    model.observe(
+        ObservedResponse.from_json(200, {"a/b": [{"~t": 1}], "c": 1}),
+        ObservedResponse.from_json(200, {"a/b": [{"~t": 2}], "c": 1}),
+    )
+    assert model.noisy_paths == frozenset({"/a~1b/*/~0t"})
+    assert model.is_noise("/a~1b/4/~0t")
+    assert not model.is_noise("/a/b/4/~t")
