@@ -15,34 +15,34 @@ from extracted.common.settings import var_dir
 
 
 class BusSettings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    # Field names are the variable names: an alias plus populate_by_name would also read a
+    # variable named like the field (`path` would read $PATH).
+    model_config = SettingsConfigDict(extra="ignore")
 
-    kind: Literal["embedded", "redis"] = Field(default="embedded", alias="EVENT_BUS")
-    path: Path | None = Field(default=None, alias="EVENT_BUS_PATH")
-    redis_url: str = Field(default="redis://127.0.0.1:6379/0", alias="REDIS_URL")
-    stream_prefix: str = Field(default=DEFAULT_PREFIX, alias="EVENT_BUS_STREAM_PREFIX")
-    visibility_timeout_ms: int = Field(
-        default=30_000, gt=0, alias="EVENT_BUS_VISIBILITY_TIMEOUT_MS"
-    )
-    max_deliveries: int = Field(default=5, gt=0, alias="EVENT_BUS_MAX_DELIVERIES")
+    event_bus: Literal["embedded", "redis"] = "embedded"
+    event_bus_path: Path | None = None
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    event_bus_stream_prefix: str = DEFAULT_PREFIX
+    event_bus_visibility_timeout_ms: int = Field(default=30_000, gt=0)
+    event_bus_max_deliveries: int = Field(default=5, gt=0)
 
     def embedded_path(self) -> Path:
         # Resolved late: var_dir() creates the directory, which importing must not do.
-        return self.path if self.path is not None else var_dir() / "bus.db"
+        return self.event_bus_path if self.event_bus_path is not None else var_dir() / "bus.db"
 
 
 def bus_from_settings(settings: BusSettings | None = None) -> EventBus:
     """The bus `EVENT_BUS` names; nothing connects until first use."""
     settings = settings or BusSettings()
-    if settings.kind == "redis":
+    if settings.event_bus == "redis":
         return RedisBus(
             settings.redis_url,
-            visibility_timeout_ms=settings.visibility_timeout_ms,
-            max_deliveries=settings.max_deliveries,
-            prefix=settings.stream_prefix,
+            visibility_timeout_ms=settings.event_bus_visibility_timeout_ms,
+            max_deliveries=settings.event_bus_max_deliveries,
+            prefix=settings.event_bus_stream_prefix,
         )
     return EmbeddedBus(
         settings.embedded_path(),
-        visibility_timeout_ms=settings.visibility_timeout_ms,
-        max_deliveries=settings.max_deliveries,
+        visibility_timeout_ms=settings.event_bus_visibility_timeout_ms,
+        max_deliveries=settings.event_bus_max_deliveries,
     )
