@@ -1,0 +1,69 @@
+"""products_service's own tables: the monolith's `products`, plus the saga's reservations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# SQLite only autoincrements an INTEGER PRIMARY KEY; elsewhere ids are 64-bit, as in the monolith.
+Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+Money = sa.Numeric(12, 2)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    sku: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    category: Mapped[str] = mapped_column(sa.String(50), index=True)
+    price: Mapped[Decimal] = mapped_column(Money)
+    stock: Mapped[int] = mapped_column(sa.Integer)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
+class Reservation(Base):
+    """Stock held for one order; the id is the caller's idempotency key.
+
+    `held` -> `confirmed` -> `released`, or `held` -> `released`; a `released` row without items
+    is a tombstone left by a release that arrived before its reservation.
+    """
+
+    __tablename__ = "reservations"
+
+    id: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    status: Mapped[str] = mapped_column(sa.String(20), index=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(sa.DateTime)
+
+    items: Mapped[list[ReservationItem]] = relationship(
+        order_by="ReservationItem.position", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class ReservationItem(Base):
+    __tablename__ = "reservation_items"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    reservation_id: Mapped[str] = mapped_column(sa.ForeignKey("reservations.id"), index=True)
+    position: Mapped[int] = mapped_column(sa.Integer)
+    product_id: Mapped[int] = mapped_column(sa.BigInteger)
+    quantity: Mapped[int] = mapped_column(sa.Integer)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    unit_price: Mapped[Decimal] = mapped_column(Money)
