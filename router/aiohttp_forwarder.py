@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 from multidict import CIMultiDict
+from yarl import URL
 
 from router.forwarding import (
     UpstreamConnectError,
@@ -77,7 +78,7 @@ class AiohttpForwarder:
         try:
             response = await self._session.request(
                 request.method,
-                request.url,
+                URL(request.url, encoded=True),  # already normalised: do not re-quote
                 headers=CIMultiDict(request.headers),
                 data=request.body,
                 allow_redirects=False,

@@ -161,7 +161,8 @@ class RouterApp:
             override = RouteOverride(mode, percent)
             before = {"mode": flag.mode.value, "canary_percent": flag.canary_percent}
             record = await self.runtime.flip(
-                route, override, actor=actor, reason=reason, before=before
+                flag.route,
+                override, actor=actor, reason=reason, before=before
             )
             self._overrides = dict(await self.runtime.overrides())
             self._table = compile_table(self._plan, self._overrides)

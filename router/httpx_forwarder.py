@@ -28,6 +28,10 @@ class _HttpxResponse:
         ]
 
     async def chunks(self) -> AsyncIterator[bytes]:
+        if self._response.is_stream_consumed:  # built in memory (MockTransport handlers)
+            if self._response.content:
+                yield self._response.content
+            return
         try:
             async for chunk in self._response.aiter_raw():
                 yield chunk

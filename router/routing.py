@@ -10,7 +10,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from migration_plan.plan import Endpoint, Mode, Param, Plan, RouteTemplate, ShadowSettings, Upstream
+from migration_plan.plan import (
+    Endpoint,
+    Mode,
+    Param,
+    Plan,
+    RouteTemplate,
+    ShadowSettings,
+    Upstream,
+    parse_route,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +110,13 @@ class RouteTable:
         return None if trie is None else _walk(trie, _segments(path), 0)
 
     def flag(self, route: str) -> RouteFlag | None:
+        """The flag of `route`, however its parameters are named (`{id}` or `{pid}`)."""
+        try:
+            key = parse_route(route).key
+        except ValueError:
+            return None
         for flag in self.flags:
-            if flag.route == route:
+            if flag.template.key == key:
                 return flag
         return None
 
