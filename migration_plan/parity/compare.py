@@ -17,18 +17,18 @@ if TYPE_CHECKING:
 
 DEFAULT_RULES = ParityRules()
 
-_NOT_JSON = object()
+NOT_JSON = object()  # what parse_json returns for a body that is not JSON
 
 
 def parse_json(response: ObservedResponse) -> object:
-    """The parsed body, or ``_NOT_JSON``. Parsing decides, whatever Content-Type claims."""
+    """The parsed body, or NOT_JSON. Parsing decides, whatever Content-Type claims."""
     body = response.body
     if not body:
-        return _NOT_JSON
+        return NOT_JSON
     try:
         return json.loads(body)
     except (ValueError, RecursionError):
-        return _NOT_JSON
+        return NOT_JSON
 
 
 def raw_differences(
@@ -42,7 +42,7 @@ def raw_differences(
     if legacy.body == extracted.body:
         return found  # identical bytes: nothing any rule could add
     a, b = parse_json(legacy), parse_json(extracted)
-    if a is not _NOT_JSON and b is not _NOT_JSON:
+    if a is not NOT_JSON and b is not NOT_JSON:
         try:
             return found + diff_json(a, b, rules)
         except RecursionError:

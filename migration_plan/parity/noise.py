@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from .compare import _NOT_JSON, DEFAULT_RULES, parse_json, raw_differences
-from .pointers import PointerMatcher, compile_patterns, escape, split
+from .compare import DEFAULT_RULES, NOT_JSON, parse_json, raw_differences
+from .pointers import PointerMatcher, compile_patterns, escape, split, unescape
 from .response import ObservedResponse
 from .rules import ParityRules
 
@@ -68,7 +68,7 @@ class NoiseModel:
         for path in noisy:
             self._counts[path] = self._counts.get(path, 0) + 1
         for document in (a, b):
-            if document is not _NOT_JSON:
+            if document is not NOT_JSON:
                 _collect_fields(document, "", self._fields)
         self._observations += 1
         self._verdicts = None
@@ -114,9 +114,14 @@ class NoiseModel:
         if self._verdicts is None:
             noisy = self.noisy_paths
             pointers = {p for p in noisy if p.startswith("/")}
-            ratio = len(pointers) / max(len(self._fields | pointers), 1)
+            matcher = PointerMatcher(compile_patterns(sorted(pointers), subtrees=True))
+            # Share of the body's fields that noise would cancel, subtrees included: a list whose
+            # length varies ("/items/*" missing or extra) covers every field of its elements.
+            fields = self._fields | pointers
+            covered = sum(1 for field in fields if matcher.matches(field))
+            ratio = covered / max(len(fields), 1)
             self._verdicts = _Verdicts(
-                pointers=PointerMatcher(compile_patterns(sorted(pointers), subtrees=True)),
+                pointers=matcher,
                 others=noisy - pointers,
                 too_noisy=bool(noisy & WHOLE_ANSWER) or ratio > self.max_noise_ratio,
             )
@@ -161,21 +166,20 @@ class NoiseModel:
 def _generalise(pointer: str, a: object, b: object) -> str:
     """Replace each segment that indexes an array with ``*``, walking whichever body has it."""
     out: list[str] = []
-    nodes = [node for node in (a, b) if node is not _NOT_JSON]
+    nodes = [node for node in (a, b) if node is not NOT_JSON]
     for segment in split(pointer):
         is_index = any(type(node) is list for node in nodes)
         out.append("*" if is_index else segment)
-        nodes = [child for node in nodes if (child := _child(node, segment)) is not _NOT_JSON]
+        nodes = [child for node in nodes if (child := _child(node, segment)) is not NOT_JSON]
     return "".join("/" + segment for segment in out)
 
 
 def _child(node: object, segment: str) -> object:
     if type(node) is dict:
-        key = segment.replace("~1", "/").replace("~0", "~")
-        return node.get(key, _NOT_JSON)
+        return node.get(unescape(segment), NOT_JSON)
     if type(node) is list and segment.isdigit() and int(segment) < len(node):
         return node[int(segment)]
-    return _NOT_JSON
+    return NOT_JSON
 
 
 def _collect_fields(node: object, path: str, into: set[str]) -> None:
