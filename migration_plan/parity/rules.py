@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Self
 
 from pydantic import BaseModel, PrivateAttr, field_validator
 
@@ -69,6 +70,12 @@ class ParityRules(BaseModel, extra="forbid", frozen=True):
             (re.compile(pattern_regex(pattern), re.DOTALL), key)
             for pattern, key in self.unordered.items()
         )
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; with ``update`` it is validated and compiled afresh (pydantic's would not)."""
+        if not update:
+            return super().model_copy(deep=deep)
+        return self.model_validate({**self.model_dump(), **update})
 
     def ignores(self, pointer: str) -> bool:
         """True when an ignore pattern matches this (escaped) pointer or one of its ancestors."""

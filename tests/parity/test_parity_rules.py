@@ -116,3 +116,15 @@ def test_rules_load_from_plain_plan_data() -> None:
     assert rules.unordered_key("/tags") == (True, None)
     assert rules.unordered_key("/other") == (False, None)
     assert rules.headers == ("content-type", "allow")
+
+
+def test_a_copy_with_updated_patterns_uses_the_new_patterns() -> None:
+    rules = ParityRules(ignore=("/id",))
+    updated = rules.model_copy(update={"ignore": ("/sku",)})
+    assert updated.ignores("/sku") and not updated.ignores("/id")
+    assert rules.model_copy() == rules
+
+
+def test_a_copy_with_an_invalid_update_is_refused() -> None:
+    with pytest.raises(ValidationError, match="ignore"):
+        ParityRules().model_copy(update={"ignore": ("sku",)})
