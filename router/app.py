@@ -161,8 +161,7 @@ class RouterApp:
             override = RouteOverride(mode, percent)
             before = {"mode": flag.mode.value, "canary_percent": flag.canary_percent}
             record = await self.runtime.flip(
-                flag.route,
-                override, actor=actor, reason=reason, before=before
+                flag.route, override, actor=actor, reason=reason, before=before
             )
             self._overrides = dict(await self.runtime.overrides())
             self._table = compile_table(self._plan, self._overrides)

@@ -35,7 +35,9 @@ def plan_yaml(endpoints: str = "", shadow: str = "", extra_upstreams: str = "") 
     )
 
 
-def echo(side: str, method: str, path: str, query: str, headers: Any, body: bytes) -> dict[str, Any]:
+def echo(
+    side: str, method: str, path: str, query: str, headers: Any, body: bytes
+) -> dict[str, Any]:
     return {
         "side": side,
         "method": method,
@@ -64,7 +66,11 @@ def fake_legacy() -> flask.Flask:
         req = flask.request
         raw = req.environ.get("RAW_URI") or req.environ.get("REQUEST_URI") or req.path
         payload = echo(
-            "legacy", req.method, raw.split("?")[0], req.query_string.decode(), req.headers,
+            "legacy",
+            req.method,
+            raw.split("?")[0],
+            req.query_string.decode(),
+            req.headers,
             req.get_data(),
         )
         response = flask.jsonify(payload)
@@ -87,7 +93,7 @@ class ServiceControl:
 
 
 def fake_service(name: str, control: ServiceControl) -> FastAPI:
-    """An extracted service stand-in (FastAPI): the same answers as legacy, unless told otherwise."""
+    """An extracted service stand-in (FastAPI): legacy's answers, unless told otherwise."""
     app = FastAPI()
 
     @app.get("/api/products/{pid}")
@@ -112,14 +118,15 @@ def fake_service(name: str, control: ServiceControl) -> FastAPI:
             await asyncio.sleep(control.delay)
         raw = request.scope.get("raw_path", b"").decode("latin-1").split("?")[0]
         payload = echo(name, request.method, raw, request.url.query, request.headers, body)
-        return Response(json.dumps(payload), status_code=control.status,
-                        media_type="application/json")
+        return Response(
+            json.dumps(payload), status_code=control.status, media_type="application/json"
+        )
 
     return app
 
 
 class HostTransport(httpx.AsyncBaseTransport):
-    """Sends each request to the in-process app registered for its origin; others fail to connect."""
+    """Sends each request to the in-process app of its origin; other origins fail to connect."""
 
     def __init__(self, routes: dict[str, httpx.AsyncBaseTransport]) -> None:
         self.routes = routes

@@ -8,10 +8,10 @@ import subprocess
 from typing import Any
 
 import pytest
-
 from conftest import ADMIN_TOKEN
-from router.settings import RouterSettings
 from test_router_modes import endpoint
+
+from router.settings import RouterSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -63,15 +63,24 @@ async def test_a_flip_applies_at_once_and_is_recorded_in_history(rig_factory: An
         flip = await rig.client.post(
             "/_strangler/routes/flip",
             headers=AUTH,
-            json={"route": "GET /api/echo/{x}", "mode": "extracted", "reason": "parity green",
-                  "actor": "alice"},
+            json={
+                "route": "GET /api/echo/{x}",
+                "mode": "extracted",
+                "reason": "parity green",
+                "actor": "alice",
+            },
         )
         after = (await rig.client.get("/api/echo/1")).json()["side"]
         canary = await rig.client.post(
             "/_strangler/routes/flip",
             headers=AUTH,
-            json={"route": "GET /api/echo/{id}", "mode": "canary", "percent": 100,
-                  "reason": "ramp", "actor": "bob"},
+            json={
+                "route": "GET /api/echo/{id}",
+                "mode": "canary",
+                "percent": 100,
+                "reason": "ramp",
+                "actor": "bob",
+            },
         )
         routes = (await rig.client.get("/_strangler/routes", headers=AUTH)).json()["routes"]
         history = (await rig.client.get("/_strangler/history", headers=AUTH)).json()["history"]
@@ -90,15 +99,45 @@ async def test_a_flip_applies_at_once_and_is_recorded_in_history(rig_factory: An
 @pytest.mark.parametrize(
     ("payload", "status", "field"),
     [
-        ({"route": "GET /api/nope", "mode": "extracted", "reason": "r", "actor": "a"}, 422, "route"),
-        ({"route": "GET /api/echo/{id}", "mode": "sideways", "reason": "r", "actor": "a"}, 422, "mode"),
-        ({"route": "GET /api/echo/{id}", "mode": "canary", "reason": "r", "actor": "a"}, 422, "percent"),
-        ({"route": "GET /api/echo/{id}", "mode": "canary", "percent": 101, "reason": "r", "actor": "a"},
-         422, "percent"),
+        (
+            {"route": "GET /api/nope", "mode": "extracted", "reason": "r", "actor": "a"},
+            422,
+            "route",
+        ),
+        (
+            {"route": "GET /api/echo/{id}", "mode": "sideways", "reason": "r", "actor": "a"},
+            422,
+            "mode",
+        ),
+        (
+            {"route": "GET /api/echo/{id}", "mode": "canary", "reason": "r", "actor": "a"},
+            422,
+            "percent",
+        ),
+        (
+            {
+                "route": "GET /api/echo/{id}",
+                "mode": "canary",
+                "percent": 101,
+                "reason": "r",
+                "actor": "a",
+            },
+            422,
+            "percent",
+        ),
         ({"route": "GET /api/echo/{id}", "mode": "extracted", "actor": "a"}, 422, "reason"),
         ({"route": "GET /api/echo/{id}", "mode": "extracted", "reason": "r"}, 422, "actor"),
-        ({"route": "GET /api/echo/{id}", "mode": "extracted", "reason": "r", "actor": "a", "x": 1},
-         422, "x"),
+        (
+            {
+                "route": "GET /api/echo/{id}",
+                "mode": "extracted",
+                "reason": "r",
+                "actor": "a",
+                "x": 1,
+            },
+            422,
+            "x",
+        ),
         ([1, 2], 400, None),
     ],
 )
@@ -136,13 +175,18 @@ async def test_metrics_count_requests_by_route_side_method_and_status_class(
         'side="legacy",status_class="2xx"} 1.0' in text
     )
     assert 'route="*"' in text
-    assert 'strangler_router_request_duration_seconds_bucket{le="0.001",route="GET /api/echo/{id}"' in text
+    assert (
+        'strangler_router_request_duration_seconds_bucket{le="0.001",route="GET /api/echo/{id}"'
+        in text
+    )
     assert "strangler_router_in_flight_requests 0.0" in text
     assert "strangler_router_plan_reload_failures_total 0.0" in text
 
 
 async def test_metrics_can_require_the_admin_token(rig_factory: Any) -> None:
-    settings = RouterSettings(admin_token=ADMIN_TOKEN, metrics_require_token=True, reload_interval=0)
+    settings = RouterSettings(
+        admin_token=ADMIN_TOKEN, metrics_require_token=True, reload_interval=0
+    )
     async with rig_factory(ROUTES, settings=settings) as rig:
         assert (await rig.client.get("/metrics")).status_code == 401
         assert (await rig.client.get("/metrics", headers=AUTH)).status_code == 200
@@ -154,7 +198,9 @@ async def test_the_metrics_exposition_passes_promtool(rig_factory: Any) -> None:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("promtool is required under CI=true")
         pytest.skip("promtool is not installed")
-    async with rig_factory(ROUTES + endpoint("GET /api/down", service="down", mode="extracted")) as rig:
+    async with rig_factory(
+        ROUTES + endpoint("GET /api/down", service="down", mode="extracted")
+    ) as rig:
         await rig.client.get("/api/echo/1")
         await rig.client.post("/api/echo", content=b"{}")
         await rig.client.get("/api/down")

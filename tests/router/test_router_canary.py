@@ -1,4 +1,4 @@
-"""Sticky canaries: consistent hashing keeps users on their side and only ever moves them forward."""
+"""Sticky canaries: consistent hashing keeps users on a side and only ever moves them forward."""
 
 from __future__ import annotations
 

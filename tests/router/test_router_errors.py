@@ -6,11 +6,11 @@ from typing import Any
 
 import httpx
 import pytest
-
 from conftest import ADMIN_TOKEN, call_asgi
-from router.settings import RouterSettings
 from router_fakes import FuncTransport
 from test_router_modes import endpoint
+
+from router.settings import RouterSettings
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -101,7 +101,9 @@ async def forwarder(request: pytest.FixtureRequest) -> AsyncIterator[Forwarder]:
         await chosen.aclose()
 
 
-async def fetch(forwarder: Forwarder, request: UpstreamRequest) -> tuple[int, dict[str, Any], bytes]:
+async def fetch(
+    forwarder: Forwarder, request: UpstreamRequest
+) -> tuple[int, dict[str, Any], bytes]:
     response = await forwarder.send(request)
     try:
         body = b"".join([chunk async for chunk in response.chunks()])
@@ -180,7 +182,9 @@ async def test_compressed_bodies_pass_through_untouched(forwarder: Forwarder, ba
     assert gzip.decompress(body) == b"hello " * 100
 
 
-async def test_error_statuses_are_answers_not_exceptions(forwarder: Forwarder, backend: str) -> None:
+async def test_error_statuses_are_answers_not_exceptions(
+    forwarder: Forwarder, backend: str
+) -> None:
     status, _, _ = await fetch(forwarder, UpstreamRequest("GET", f"{backend}/status/503"))
     assert status == 503
 

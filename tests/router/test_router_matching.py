@@ -121,7 +121,13 @@ def test_malformed_paths_are_refused(raw: bytes) -> None:
 
 
 @pytest.mark.parametrize(
-    "raw", [b"/api/products/%31", b"/api//products/1", b"/api/x/../products/1", b"/api/%2e%2e/api/products/1"]
+    "raw",
+    [
+        b"/api/products/%31",
+        b"/api//products/1",
+        b"/api/x/../products/1",
+        b"/api/%2e%2e/api/products/1",
+    ],
 )
 def test_every_spelling_of_a_path_reaches_the_same_route(raw: bytes) -> None:
     assert route_of("GET", normalise_path(raw)) == "GET /api/products/{id}"

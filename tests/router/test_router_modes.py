@@ -1,4 +1,4 @@
-"""Every mode, in-process: a Flask legacy and FastAPI services behind the router (HttpxForwarder)."""
+"""Every mode, in-process: a Flask legacy and FastAPI services behind the router (httpx)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ def endpoint(route: str, service: str = "products", **fields: Any) -> str:
     return f'  - {{route: "{route}", phase: 3, service: {service}{extra}}}\n'
 
 
-async def test_legacy_mode_forwards_to_the_monolith_with_side_and_route_headers(rig_factory: Any) -> None:
+async def test_legacy_mode_forwards_to_the_monolith_with_side_and_route_headers(
+    rig_factory: Any,
+) -> None:
     async with rig_factory(endpoint("GET /api/echo/{id}")) as rig:
         response = await rig.client.get("/api/echo/7?x=1&y=%20")
     assert response.status_code == 200
@@ -43,7 +45,12 @@ async def test_unmatched_requests_go_to_legacy_as_the_catch_all(rig_factory: Any
 
 async def test_the_request_reaches_the_backend_with_the_normalised_path(rig_factory: Any) -> None:
     async with rig_factory(endpoint("GET /api/echo/{id}", mode="extracted")) as rig:
-        for raw in (b"/api/echo/%31", b"/api//echo/1", b"/api/x/../echo/1", b"/api/x/%2e%2e/echo/1"):
+        for raw in (
+            b"/api/echo/%31",
+            b"/api//echo/1",
+            b"/api/x/../echo/1",
+            b"/api/x/%2e%2e/echo/1",
+        ):
             response = await call_asgi(rig.app, "GET", raw)
             assert response.json()["side"] == "extracted", raw
             assert response.json()["path"] == "/api/echo/1", raw
@@ -69,9 +76,7 @@ async def test_side_headers_can_be_turned_off(rig_factory: Any) -> None:
 
 
 async def test_canary_splits_users_by_token_and_keeps_each_one_on_a_side(rig_factory: Any) -> None:
-    async with rig_factory(
-        endpoint("GET /api/echo/{id}", mode="canary", canary_percent=30)
-    ) as rig:
+    async with rig_factory(endpoint("GET /api/echo/{id}", mode="canary", canary_percent=30)) as rig:
         sides: dict[int, str] = {}
         for user in range(200):
             auth = {"authorization": f"Bearer token-{user}"}
@@ -84,9 +89,7 @@ async def test_canary_splits_users_by_token_and_keeps_each_one_on_a_side(rig_fac
 
 
 async def test_canary_without_a_token_uses_the_client_address(rig_factory: Any) -> None:
-    async with rig_factory(
-        endpoint("GET /api/echo/{id}", mode="canary", canary_percent=50)
-    ) as rig:
+    async with rig_factory(endpoint("GET /api/echo/{id}", mode="canary", canary_percent=50)) as rig:
         seen = {(await rig.client.get(f"/api/echo/{i}")).json()["side"] for i in range(20)}
     assert len(seen) == 1  # one client address: one side
 

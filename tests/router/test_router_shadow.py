@@ -7,7 +7,6 @@ import time
 from typing import Any
 
 import pytest
-
 from conftest import call_asgi
 from test_router_modes import endpoint
 
@@ -39,7 +38,11 @@ async def test_shadow_mismatch_does_not_change_the_response_and_is_recorded_reda
         rig.products.product_name = "The Fog Tree"
         response = await rig.client.get(
             "/api/products/3",
-            headers={"authorization": "Bearer secret-token", "cookie": "sid=secret", "x-request-id": "mm-1"},
+            headers={
+                "authorization": "Bearer secret-token",
+                "cookie": "sid=secret",
+                "x-request-id": "mm-1",
+            },
         )
         await rig.app.shadower.drain()
         shadow = rig.app.stats.snapshot("GET /api/products/{id}")["shadow"]
@@ -117,7 +120,10 @@ async def test_writes_are_mirrored_only_on_dry_run_routes(rig_factory: Any) -> N
     assert echo["not_shadowable"] == 1 and echo["mirrored"] == 0
     (seen,) = rig.products.seen
     assert seen["path"] == "/api/dry" and seen["headers"]["x-strangler-shadow"] == "1"
-    assert 'strangler_router_shadow_not_shadowable_total{method="POST",route="POST /api/echo"} 1.0' in metrics
+    assert (
+        'strangler_router_shadow_not_shadowable_total{method="POST",route="POST /api/echo"} 1.0'
+        in metrics
+    )
 
 
 async def test_a_mirrored_write_carries_the_same_body(rig_factory: Any) -> None:
@@ -125,7 +131,10 @@ async def test_a_mirrored_write_carries_the_same_body(rig_factory: Any) -> None:
         endpoint("POST /api/dry", mode="shadow", dry_run="true"), shadow=SHADOW
     ) as rig:
         await call_asgi(
-            rig.app, "POST", b"/api/dry", headers=[(b"transfer-encoding", b"chunked")],
+            rig.app,
+            "POST",
+            b"/api/dry",
+            headers=[(b"transfer-encoding", b"chunked")],
             body=[b'{"a":', b" 1}"],
         )
         await rig.app.shadower.drain()
@@ -143,7 +152,10 @@ async def test_bodies_over_the_shadow_cap_are_not_mirrored(rig_factory: Any) -> 
         big = b'{"pad": "' + b"x" * 200 + b'"}'
         known = await rig.client.post("/api/dry", content=big)
         streamed = await call_asgi(
-            rig.app, "POST", b"/api/dry", headers=[(b"transfer-encoding", b"chunked")],
+            rig.app,
+            "POST",
+            b"/api/dry",
+            headers=[(b"transfer-encoding", b"chunked")],
             body=[big[:50], big[50:]],
         )
         await rig.app.shadower.drain()
