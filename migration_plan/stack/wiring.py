@@ -94,6 +94,7 @@ def build_stack(
     python: str,
     plan_path: Path,
     admin_token: str,
+    gunicorn_options: tuple[str, ...] = (),
 ) -> Stack:
     """Pure: the same inputs always give the same specs (nothing is started or opened)."""
     databases = Databases.resolve(environ, var_dir)
@@ -116,6 +117,7 @@ def build_stack(
             str(GUNICORN_GRACEFUL_SECONDS),
             "--access-logfile",
             "-",
+            *gunicorn_options,
             "legacy_monolith:create_app()",
         ),
         env={

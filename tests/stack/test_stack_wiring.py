@@ -132,3 +132,20 @@ def test_readiness_urls_are_readyz_on_services_and_the_admin_readyz_on_the_route
 
 def test_building_the_same_stack_twice_gives_equal_specs() -> None:
     assert stack_for({"ROUTER_PORT": "9000"}) == stack_for({"ROUTER_PORT": "9000"})
+
+
+def test_gunicorn_options_go_before_the_app_spec() -> None:
+    stack = build_stack(
+        {},
+        ports=assign_ports({}),
+        upstreams={},
+        var_dir=VAR,
+        python="py",
+        plan_path=Path("plan.yaml"),
+        admin_token="t",
+        gunicorn_options=("--no-control-socket",),
+    )
+    assert stack.component("monolith").argv[-2:] == (
+        "--no-control-socket",
+        "legacy_monolith:create_app()",
+    )
