@@ -24,15 +24,18 @@ def build_service_app(
     readiness: dict[str, ReadinessCheck],
     lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]] | None = None,
     max_body_bytes: int = 1024 * 1024,
+    openapi_url: str | None = None,
 ) -> FastAPI:
     """A FastAPI app answering like the monolith: envelope errors, HTML 404/405, no slash redirects.
 
-    `/healthz` says the process is up; `/readyz` runs each named readiness check.
+    `/healthz` says the process is up; `/readyz` runs each named readiness check. No OpenAPI
+    route by default: the monolith answers `/openapi.json` with its HTML 404, so must a service.
     """
     app = FastAPI(
         title=title,
         docs_url=None,
         redoc_url=None,
+        openapi_url=openapi_url,
         redirect_slashes=False,
         lifespan=lifespan,
         default_response_class=FlaskJSONResponse,

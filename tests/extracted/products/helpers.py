@@ -12,12 +12,17 @@ USER = {"Authorization": "Bearer user"}
 
 
 def auth_answer(request: httpx.Request) -> httpx.Response:
+    """What auth_service's /api/auth/me answers for the two known tokens, or its 401s."""
     token = request.headers.get("Authorization", "")
     user = {"created_at": "Fri, 27 Nov 2026 04:34:17 GMT", "email": "a@x.io", "name": "A"}
     if token == "Bearer admin":
         return httpx.Response(200, json={**user, "id": 1, "is_admin": True})
     if token == "Bearer user":
         return httpx.Response(200, json={**user, "id": 2, "is_admin": False})
+    parts = token.split()
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        error = {"code": "unauthorized", "message": "Authentication required"}
+        return httpx.Response(401, json={"error": error})
     error = {"code": "invalid_token", "message": "Invalid or expired token"}
     return httpx.Response(401, json={"error": error})
 
