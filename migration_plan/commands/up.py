@@ -148,7 +148,9 @@ def up_command(
 ) -> None:
     """Run the monolith, the services and the router on this machine, with demo data."""
     stack = describe_stack(router_port, plan, need_plan=not prepare_only)
-    backfill = backfill and "data" in COMMAND_MODULES
+    if backfill and "data" not in COMMAND_MODULES:
+        console.print("[yellow]note:[/] no `strangler data` command here; skipping the backfill")
+        backfill = False
     modules = [s.migrations for s in SERVICES]
     if not prepare_only:
         modules += [c.module for c in stack.components]

@@ -55,9 +55,12 @@ class ProcessOutput:
                 line = raw.decode("utf-8", "replace").rstrip("\r\n")
                 self.tail.append(line)
                 if self.console is not None:
-                    self.console.print(
-                        self.prefix + Text(line), soft_wrap=True, highlight=False, markup=False
-                    )
+                    try:
+                        self.console.print(
+                            self.prefix + Text(line), soft_wrap=True, highlight=False, markup=False
+                        )
+                    except OSError:  # a closed terminal or pipe: keep draining into the log
+                        self.console = None
 
     def join(self, timeout: float = 2.0) -> None:
         if self._thread is not None:
