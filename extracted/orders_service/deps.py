@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from extracted.common.upstream import DRY_RUN_HEADER
+from extracted.common.unit_of_work import is_dry_run
 from extracted.orders_service.runtime import Runtime
 from extracted.orders_service.saga import OrderSaga
 from extracted.orders_service.upstreams import Caller
@@ -28,7 +28,7 @@ async def caller(request: Request) -> Caller:
 
 def dry_run(request: Request) -> bool:
     """The router's mirror of a write (`X-Strangler-Shadow: 1`)."""
-    return request.headers.get(DRY_RUN_HEADER, "").strip() == "1"
+    return is_dry_run(request.headers)
 
 
 def query(request: Request) -> dict[str, str]:

@@ -1,40 +1,17 @@
-"""Run orders_service's Alembic migrations programmatically (backfill, tests, deployment)."""
+"""orders_service's Alembic migrations, run programmatically (backfill, tests and deployment)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-
-from extracted.common.database import make_engine
+from extracted.common import migrations
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-
-
-def alembic_config() -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    # Its own version table, so a database shared with another service's schema keeps both apart.
-    config.set_main_option("version_table", "alembic_version_orders")
-    return config
+VERSION_TABLE = "orders_alembic_version"
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database at `database_url` to `revision` (safe to repeat)."""
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(database_url)
-    try:
-        with engine.begin() as connection:
-            config = alembic_config()
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
-    finally:
-        engine.dispose()
-
-
-if __name__ == "__main__":
-    from extracted.orders_service.settings import OrdersSettings
-
-    upgrade(OrdersSettings().database_url)
+    migrations.upgrade(MIGRATIONS_DIR, database_url, version_table=VERSION_TABLE, revision=revision)
