@@ -96,59 +96,97 @@ def stack_env(tmp_path: Path) -> Iterator[tuple[dict[str, str], int]]:
     yield env, port
 
 
+class RunningUp:
+    """`strangler up` in its own session, its output collected, and a cleanup that kills all."""
+
+    def __init__(self, env: dict[str, str], port: int, var_dir: Path) -> None:
+        self.port = port
+        self.state_file = var_dir / "stack.json"
+        self.process = subprocess.Popen(
+            [*strangler_argv(sys.executable), "up", "--timeout", "90", "--grace", "10"],
+            cwd=Path(__file__).resolve().parents[2],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.output = Output(self.process.stdout)
+        self.groups: list[int] = []
+
+    def wait_ready(self) -> dict[str, dict[str, object]]:
+        """Wait for the printed URLs; return the components recorded in stack.json."""
+        try_line = f"curl -i http://127.0.0.1:{self.port}/api/products/1"
+        deadline = time.monotonic() + READY_SECONDS
+        while try_line not in self.output.text:
+            code = self.process.poll()
+            assert code is None, f"strangler up exited with {code}:\n{self.output.text}"
+            assert time.monotonic() < deadline, f"no URLs in {READY_SECONDS}s:\n{self.output.text}"
+            time.sleep(0.2)
+        components: dict[str, dict[str, object]] = json.loads(self.state_file.read_text())[
+            "components"
+        ]
+        self.groups = [int(str(c["pid"])) for c in components.values()]
+        return components
+
+    def finish(self) -> dict[int, list[int]]:
+        """Kill whatever is still running (a failed test must not leave a stack behind); return
+        the component process groups that were still alive."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.output.join()
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        leftovers = {g: pids for g, pids in process_groups().items() if g in self.groups}
+        for group in leftovers:
+            os.killpg(group, signal.SIGKILL)
+        return leftovers
+
+
 def test_up_serves_through_the_router_and_ctrl_c_stops_every_child(
     stack_env: tuple[dict[str, str], int], tmp_path: Path
 ) -> None:
     env, port = stack_env
-    repo = Path(__file__).resolve().parents[2]
-    up = subprocess.Popen(
-        [*strangler_argv(sys.executable), "up", "--timeout", "90", "--grace", "10"],
-        cwd=repo,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    output = Output(up.stdout)
-    state_file = tmp_path / "var" / "stack.json"
-    groups: list[int] = []
+    up = RunningUp(env, port, tmp_path / "var")
     try:
-        try_line = f"curl -i http://127.0.0.1:{port}/api/products/1"
-        deadline = time.monotonic() + READY_SECONDS
-        while try_line not in output.text:
-            assert up.poll() is None, f"strangler up exited with {up.returncode}:\n{output.text}"
-            assert time.monotonic() < deadline, f"no URLs after {READY_SECONDS}s:\n{output.text}"
-            time.sleep(0.2)
+        components = up.wait_ready()
+        assert list(components) == ["router", "monolith", "auth", "products", "orders"]
         for offset in range(5):
-            assert f"http://127.0.0.1:{port + offset}" in output.text
-
-        record = json.loads(state_file.read_text())
-        assert oct(state_file.stat().st_mode & 0o777) == "0o600"
+            assert f"http://127.0.0.1:{port + offset}" in up.output.text
+        record = json.loads(up.state_file.read_text())
+        assert oct(up.state_file.stat().st_mode & 0o777) == "0o600"
         assert record["admin_url"] == f"http://127.0.0.1:{port}/_strangler/"
         assert record["admin_token"]
-        groups = [c["pid"] for c in record["components"].values()]
-        assert len(groups) == 5
 
         response = httpx.get(f"http://127.0.0.1:{port}/api/products/1", timeout=10)
         assert response.status_code == 200, response.text
         assert response.headers["X-Strangler-Side"] == "legacy"
         assert response.json()["id"] == 1
 
-        up.send_signal(signal.SIGINT)
-        assert up.wait(timeout=STOP_SECONDS) == 0, output.text
+        up.process.send_signal(signal.SIGINT)
+        assert up.process.wait(timeout=STOP_SECONDS) == 0, up.output.text
     finally:
-        if up.poll() is None:
-            os.killpg(up.pid, signal.SIGKILL)
-            up.wait()
-        output.join()
-        assert up.stdout is not None
-        up.stdout.close()
-        leftovers = {g: pids for g, pids in process_groups().items() if g in groups}
-        for group in leftovers:  # never leave a stack running behind a failed test
-            os.killpg(group, signal.SIGKILL)
-    assert not leftovers, f"processes left running after Ctrl-C: {leftovers}\n{output.text}"
+        leftovers = up.finish()
+    assert not leftovers, f"processes left running after Ctrl-C: {leftovers}\n{up.output.text}"
     assert all(port_is_free(port + n) for n in range(5))
-    assert not state_file.exists()
-    assert "Stopped" in output.text
+    assert not up.state_file.exists()
+    assert "Stopped" in up.output.text
+
+
+def test_a_component_dying_stops_the_rest_and_up_fails_naming_it(
+    stack_env: tuple[dict[str, str], int], tmp_path: Path
+) -> None:
+    env, port = stack_env
+    up = RunningUp(env, port, tmp_path / "var")
+    try:
+        components = up.wait_ready()
+        os.killpg(int(str(components["orders"]["pid"])), signal.SIGKILL)
+        assert up.process.wait(timeout=STOP_SECONDS) == 1, up.output.text
+    finally:
+        leftovers = up.finish()
+    assert not leftovers, f"processes left running: {leftovers}\n{up.output.text}"
+    assert "orders exited unexpectedly with code -9; stopping the others" in up.output.text
+    assert all(port_is_free(port + n) for n in range(5))
+    assert not up.state_file.exists()
