@@ -64,6 +64,7 @@ class RouterApp:
             metrics=self.metrics,
             settings=settings,
             access_log=access_log if settings.access_log else None,
+            event_log=self.events,
         )
         self._admin = Admin(self)
 

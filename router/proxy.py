@@ -59,6 +59,7 @@ class Proxy:
         metrics: RouterMetrics,
         settings: RouterSettings,
         access_log: AccessLog | None,
+        event_log: AccessLog | None = None,
     ) -> None:
         self._table = table
         self._forwarder = forwarder
@@ -67,6 +68,7 @@ class Proxy:
         self._metrics = metrics
         self._settings = settings
         self._access_log = access_log
+        self._event_log = event_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -264,12 +266,29 @@ class Proxy:
             if body.error is not None:
                 raise body.error from exc
             self._metrics.upstream_errors.labels(upstream, exc.kind).inc()
+            self._log_upstream_error(request, upstream, exc.kind, str(exc))
             return exc
         except Exception as exc:  # a client library error we did not map: still a 502
             if body.error is not None:
                 raise body.error from exc
             self._metrics.upstream_errors.labels(upstream, "unexpected").inc()
+            self._log_upstream_error(request, upstream, "unexpected", repr(exc))
             return UpstreamError(repr(exc))
+
+    def _log_upstream_error(
+        self, request: UpstreamRequest, upstream: str, kind: str, detail: str
+    ) -> None:
+        if self._event_log is not None:
+            rid = next((v for k, v in request.headers if k == "x-request-id"), "")
+            self._event_log.warning(
+                "upstream_error",
+                request_id=rid,
+                upstream=upstream,
+                kind=kind,
+                method=request.method,
+                url=request.url,
+                detail=detail,
+            )
 
     async def _stream_back(
         self, send: Send, response: UpstreamResponse, ex: Exchange, mirror: Mirror | None

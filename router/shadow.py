@@ -186,8 +186,8 @@ class Shadower:
 
     async def _mirror_and_compare(self, mirror: Mirror) -> None:
         body = await mirror.request.done
-        if body is None:
-            self._skip(mirror.route, "too_large")
+        if body is None:  # over the cap, or the user's request never completed
+            self._skip(mirror.route, "too_large" if mirror.request.overflowed else "failed")
             return
         self._stats.record_shadow(mirror.route, "mirrored")
         try:
@@ -208,8 +208,8 @@ class Shadower:
         except TimeoutError:
             self._skip(mirror.route, "failed")
             return
-        if legacy_body is None:
-            self._skip(mirror.route, "too_large")
+        if legacy_body is None:  # legacy failed, or answered more than we keep
+            self._skip(mirror.route, "too_large" if mirror.response.overflowed else "failed")
             return
         legacy = Observed(status, headers, legacy_body)
         verdict = self._comparator(legacy, extracted, mirror.parity)

@@ -17,12 +17,12 @@ import httpx
 import pytest
 import sqlalchemy as sa
 import structlog
+from router_fakes import AsyncWSGITransport, HostTransport
 
 from migration_plan.plan import parse_plan
 from router.app import RouterApp, create_app
 from router.httpx_forwarder import HttpxForwarder
 from router.settings import RouterSettings
-from router_fakes import AsyncWSGITransport, HostTransport
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -54,7 +54,8 @@ def serve(app: RouterApp) -> Iterator[str]:
 @asynccontextmanager
 async def backend(side: str, release: asyncio.Event | None = None) -> AsyncIterator[str]:
     async def echo(request: web.Request) -> web.Response:
-        return web.json_response({"side": side, "path": request.raw_path})
+        body = await request.read()
+        return web.json_response({"side": side, "path": request.raw_path, "length": len(body)})
 
     async def big(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "application/octet-stream"})
@@ -72,7 +73,7 @@ async def backend(side: str, release: asyncio.Event | None = None) -> AsyncItera
         await asyncio.sleep(3)
         return web.Response(text="late")
 
-    app = web.Application()
+    app = web.Application(client_max_size=16 * 1024 * 1024)
     app.router.add_get("/big", big)
     app.router.add_get("/slow", slow)
     app.router.add_route("*", "/{tail:.*}", echo)
@@ -191,3 +192,30 @@ def metric(text: str, name: str) -> float:
     match = re.search(rf"^{name} (\S+)$", text, re.MULTILINE)
     assert match, name
     return float(match.group(1))
+
+
+async def test_a_streamed_upload_over_the_cap_is_a_413_over_a_real_socket(tmp_path: Path) -> None:
+    async with backend("legacy") as legacy, backend("extracted") as service:
+        plan = tmp_path / "plan.yaml"
+        plan.write_text(plan_text(legacy, service))
+        settings = RouterSettings(reload_interval=0, max_body_bytes=100_000)
+        app = create_app(plan, settings=settings, **quiet())
+
+        async def upload(total: int) -> AsyncIterator[bytes]:
+            for _ in range(total // 10_000):
+                yield b"y" * 10_000
+
+        with serve(app) as url:
+            async with httpx.AsyncClient(timeout=10) as client:
+                fits = await client.post(f"{url}/api/echo/1", content=upload(100_000))
+                try:
+                    over = await client.post(f"{url}/api/echo/1", content=upload(1_000_000))
+                except httpx.HTTPError:  # the server may close while we still send
+                    over = None
+                after = await client.get(f"{url}/api/echo/1")
+    assert fits.status_code == 200
+    if over is not None:
+        assert over.status_code == 413
+        assert over.json()["error"]["code"] == "payload_too_large"
+    assert after.status_code == 200
+    assert app.stats.snapshot("*")["sides"]["legacy"]["requests"] >= 1
