@@ -40,6 +40,9 @@ def sqlite_engine(path: Path) -> sa.Engine:
     @sa.event.listens_for(engine, "connect")
     def _wal(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        # No fsync per commit: these databases stand in for services, and tests need no power-loss
+        # durability (the bus itself keeps synchronous=FULL).
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
     return engine
 
@@ -80,6 +83,10 @@ class Consumer:
                 event_id=event.id, aggregate_id=event.aggregate_id, n=event.data["n"]
             )
         )
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(self.applied)).scalar())
 
     def rows(self) -> list[tuple[str, str, int]]:
         query = sa.select(self.applied.c.event_id, self.applied.c.aggregate_id, self.applied.c.n)

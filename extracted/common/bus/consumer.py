@@ -27,8 +27,11 @@ def consume_once(
     Each delivery stands alone: a failure is nacked (redelivered later, dead after
     `max_deliveries`) while the rest of the batch is still acked. Handlers that must not apply an
     aggregate's later event before an earlier one failed should check the state they update.
+    Successes are acked together after the batch: a crash before that redelivers them, which an
+    idempotent handler shrugs off.
     """
     deliveries = bus.read(group, consumer, count=count, block_ms=block_ms)
+    done = []
     for delivery in deliveries:
         try:
             handle(delivery.event)
@@ -36,7 +39,8 @@ def consume_once(
             log.warning("%s/%s failed on %s: %r", group, consumer, delivery.event.id, error)
             bus.nack(group, delivery, reason=f"{type(error).__name__}: {error}")
             continue
-        bus.ack(group, delivery)
+        done.append(delivery)
+    bus.ack_many(group, done)
     return len(deliveries)
 
 

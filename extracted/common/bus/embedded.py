@@ -240,10 +240,15 @@ class EmbeddedBus(EventBus):
         return out
 
     def ack(self, group: str, delivery: Delivery) -> None:
+        self.ack_many(group, [delivery])
+
+    def ack_many(self, group: str, deliveries: Sequence[Delivery]) -> None:
+        if not deliveries:
+            return
         with self._transaction() as conn:
-            conn.execute(
+            conn.executemany(
                 "DELETE FROM bus_pending WHERE grp = ? AND seq = ?",
-                (group, int(delivery.message_id)),
+                [(group, int(delivery.message_id)) for delivery in deliveries],
             )
 
     def nack(self, group: str, delivery: Delivery, reason: str = "") -> None:

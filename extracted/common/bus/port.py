@@ -106,6 +106,11 @@ class EventBus(ABC):
     def ack(self, group: str, delivery: Delivery) -> None:
         """The consumer has applied the message: never deliver it to this group again."""
 
+    def ack_many(self, group: str, deliveries: Sequence[Delivery]) -> None:
+        """`ack` for a batch; buses override it to pay one round trip or transaction."""
+        for delivery in deliveries:
+            self.ack(group, delivery)
+
     @abstractmethod
     def nack(self, group: str, delivery: Delivery, reason: str = "") -> None:
         """The consumer failed: make the message available for redelivery now (this counts)."""

@@ -193,11 +193,22 @@ class RedisBus(EventBus):
         pipe.execute()
 
     def ack(self, group: str, delivery: Delivery) -> None:
+        self.ack_many(group, [delivery])
+
+    def ack_many(self, group: str, deliveries: Sequence[Delivery]) -> None:
+        if not deliveries:
+            return
+        by_stream: dict[str, list[str]] = {}
+        for delivery in deliveries:
+            by_stream.setdefault(delivery.stream, []).append(delivery.message_id)
+        # Only a redelivered message can carry a recorded error.
+        errors = [f"{group}:{d.stream}:{d.message_id}" for d in deliveries if d.deliveries > 1]
         with _guard(self.url):
             pipe = self._redis.pipeline(transaction=False)
-            pipe.xack(self._key(delivery.stream), group, delivery.message_id)
-            if delivery.deliveries > 1:  # only a redelivered message can carry an error
-                pipe.hdel(self._key("_errors"), f"{group}:{delivery.stream}:{delivery.message_id}")
+            for stream, ids in by_stream.items():
+                pipe.xack(self._key(stream), group, *ids)
+            if errors:
+                pipe.hdel(self._key("_errors"), *errors)
             pipe.execute()
 
     def nack(self, group: str, delivery: Delivery, reason: str = "") -> None:
