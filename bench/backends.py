@@ -12,6 +12,7 @@ from bench.cases import MONOLITH, TRIVIAL, Backend
 from bench.procs import Server, free_port, running
 
 BENCH_PATH = "/api/products/1"
+MONOLITH_WORKERS = 2  # as `strangler monolith serve --gunicorn` defaults
 
 
 class BackendUnavailable(RuntimeError):
@@ -34,11 +35,16 @@ def trivial(work_dir: Path) -> Iterator[Backend]:
 
 @contextlib.contextmanager
 def monolith(work_dir: Path) -> Iterator[Backend]:
-    from bench.monolith import monolith_server
+    """gunicorn serving the Flask monolith on a freshly seeded SQLite file."""
+    from bench.monolith import SeedFailed, monolith_server
 
-    server = monolith_server(work_dir)
+    try:
+        server = monolith_server(work_dir, BENCH_PATH, MONOLITH_WORKERS)
+    except SeedFailed as exc:
+        raise BackendUnavailable(str(exc)) from exc
     with running(server, timeout=60):
-        yield Backend(server.port, server.port, server.ready_path)
+        # No shadow case runs here; the plan's second upstream just needs a valid URL.
+        yield Backend(server.port, server.port, BENCH_PATH)
 
 
 BACKENDS: dict[str, Callable[[Path], AbstractContextManager[Backend]]] = {

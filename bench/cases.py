@@ -61,11 +61,13 @@ def _nginx(backend: Backend, options: Options, log_dir: Path) -> tuple[list[Serv
     return [Server("nginx", argv, port, log_dir / "nginx.log", backend.path)], port
 
 
-def uvicorn_argv(app: str, port: int, options: Options, *extra: str) -> list[str]:
+def uvicorn_argv(
+    app: str, port: int, options: Options, *extra: str, launcher: str = "uvicorn"
+) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "uvicorn",
+        launcher,
         app,
         "--host",
         "127.0.0.1",
@@ -79,7 +81,7 @@ def uvicorn_argv(app: str, port: int, options: Options, *extra: str) -> list[str
     ]
 
 
-def _lean(module: str) -> FrontFactory:
+def lean_front(module: str) -> FrontFactory:
     def front(backend: Backend, options: Options, log_dir: Path) -> tuple[list[Server], int]:
         port = free_port()
         env = {"LEAN_UPSTREAM": f"http://127.0.0.1:{backend.port}"}
@@ -89,16 +91,20 @@ def _lean(module: str) -> FrontFactory:
     return front
 
 
-def _router(workers: int, shadow: bool) -> FrontFactory:
+def router_front(workers: int, shadow: bool = False, nodelay: bool = False) -> FrontFactory:
+    """The real router under uvicorn; `nodelay` works around Kludex/uvicorn#3149 for N > 1."""
+
     def front(backend: Backend, options: Options, log_dir: Path) -> tuple[list[Server], int]:
         from bench.router_plan import router_env
 
         port = free_port()
         env = router_env(backend, options, shadow=shadow)
-        argv = uvicorn_argv(
-            "router.app:create_app", port, options, "--factory", "--workers", str(workers)
+        launcher = "bench.uvicorn_nodelay" if nodelay else "uvicorn"
+        extra = ("--factory", "--workers", str(workers))
+        argv = uvicorn_argv("router.app:create_app", port, options, *extra, launcher=launcher)
+        name = (
+            f"router-{workers}w" + ("-shadow" if shadow else "") + ("-nodelay" if nodelay else "")
         )
-        name = f"router-{workers}w" + ("-shadow" if shadow else "")
         return [Server(name, argv, port, log_dir / f"{name}.log", backend.path, env)], port
 
     return front
@@ -113,16 +119,37 @@ PACED = True
 CASES: tuple[Case, ...] = (
     Case(TRIVIAL, "direct", "wrk -> aiohttp.web hello", _direct),
     Case(TRIVIAL, "nginx", "wrk -> nginx (keepalive 64) -> hello", _nginx, _N),
-    Case(TRIVIAL, "lean-aiohttp", "bare ASGI+aiohttp proxy -> hello", _lean("lean_proxy")),
-    Case(TRIVIAL, "lean-httpx", "bare ASGI+httpx proxy -> hello", _lean("lean_httpx_proxy")),
-    Case(TRIVIAL, "router-1w", "router 1 worker, legacy mode", _router(1, False), _R, PACED),
-    Case(TRIVIAL, "router-2w", "router 2 workers, legacy mode", _router(2, False), _R),
-    Case(TRIVIAL, "router-1w-shadow", "router 1 worker, shadow", _router(1, True), _R, PACED),
+    Case(TRIVIAL, "lean-aiohttp", "bare ASGI+aiohttp proxy -> hello", lean_front("lean_proxy")),
+    Case(TRIVIAL, "lean-httpx", "bare ASGI+httpx proxy -> hello", lean_front("lean_httpx_proxy")),
+    Case(TRIVIAL, "router-1w", "router 1 worker, legacy mode", router_front(1), _R, PACED),
+    Case(TRIVIAL, "router-2w", "router, uvicorn --workers 2", router_front(2), _R),
+    Case(
+        TRIVIAL,
+        "router-2w-nodelay",
+        "router 2 workers + NODELAY fix",
+        router_front(2, nodelay=True),
+        _R,
+    ),
+    Case(
+        TRIVIAL,
+        "router-1w-shadow",
+        "router 1 worker, shadow mode",
+        router_front(1, True),
+        _R,
+        PACED,
+    ),
     Case(MONOLITH, "direct", "wrk -> gunicorn monolith", _direct, _M),
     Case(MONOLITH, "nginx", "nginx -> gunicorn monolith", _nginx, ("nginx", "monolith")),
-    Case(MONOLITH, "lean-aiohttp", "bare aiohttp proxy -> monolith", _lean("lean_proxy"), _M),
-    Case(MONOLITH, "router-1w", "router 1 worker -> monolith", _router(1, False), _RM),
-    Case(MONOLITH, "router-2w", "router 2 workers -> monolith", _router(2, False), _RM),
+    Case(MONOLITH, "lean-aiohttp", "bare aiohttp proxy -> monolith", lean_front("lean_proxy"), _M),
+    Case(MONOLITH, "router-1w", "router 1 worker -> monolith", router_front(1), _RM),
+    Case(MONOLITH, "router-2w", "router, uvicorn --workers 2", router_front(2), _RM),
+    Case(
+        MONOLITH,
+        "router-2w-nodelay",
+        "router 2 workers + NODELAY fix",
+        router_front(2, nodelay=True),
+        _RM,
+    ),
 )
 
 

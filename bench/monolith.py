@@ -1,13 +1,40 @@
-"""The real monolith under gunicorn on a seeded SQLite database (filled in once it exists)."""
+"""The real monolith: a fresh SQLite file migrated and seeded with the CLI, served by gunicorn."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
-from bench.procs import Server
+from bench.procs import Server, free_port
+
+# The CLI's entry point, run with this interpreter (the venv's), so no PATH lookup is involved.
+STRANGLER = [sys.executable, "-c", "from migration_plan.cli import main; main()"]
 
 
-def monolith_server(work_dir: Path) -> Server:
-    from bench.backends import BackendUnavailable
+class SeedFailed(RuntimeError):
+    """`strangler db upgrade` or `strangler seed` failed; the message carries its output."""
 
-    raise BackendUnavailable("the monolith backend is not wired yet")
+
+def seeded_database(work_dir: Path) -> str:
+    url = f"sqlite:///{work_dir / 'monolith.db'}"
+    for command in (["db", "upgrade"], ["seed"]):
+        done = subprocess.run(
+            [*STRANGLER, *command, "--database-url", url],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if done.returncode != 0:
+            raise SeedFailed(f"strangler {' '.join(command)} failed: {done.stdout}{done.stderr}")
+    return url
+
+
+def monolith_server(work_dir: Path, path: str, workers: int) -> Server:
+    """gunicorn as `strangler monolith serve --gunicorn` runs it (sync workers, defaults)."""
+    url = seeded_database(work_dir)
+    port = free_port()
+    argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
+    argv += ["--workers", str(workers), "legacy_monolith:create_app()"]
+    env = {"DATABASE_URL": url, "STRANGLER_VAR_DIR": str(work_dir)}
+    return Server("monolith", argv, port, work_dir / "monolith.log", path, env)

@@ -37,6 +37,23 @@ def http_status(port: int, path: str, timeout: float = 2.0) -> int | None:
         conn.close()
 
 
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User+system CPU of every live process in a process group (Linux /proc; 0.0 elsewhere)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        fields = text[text.rindex(")") + 2 :].split()  # after "pid (comm) "
+        if int(fields[2]) == pgid:  # state ppid pgrp ... utime(11) stime(12)
+            total += int(fields[11]) + int(fields[12])
+    return total / _TICKS
+
+
 class ServerFailed(RuntimeError):
     """A server exited or never answered; the message carries the tail of its log."""
 
@@ -84,6 +101,10 @@ class Server:
             f"{self.name} did not answer 200 on {HOST}:{self.port}{self.ready_path} "
             f"within {timeout:.0f}s{self._tail()}"
         )
+
+    def cpu_seconds(self) -> float:
+        """CPU used so far by the server and its workers (they share its process group)."""
+        return group_cpu_seconds(self.process.pid) if self.process is not None else 0.0
 
     def stop(self, grace: float = 5.0) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -34,6 +34,9 @@ def ratios(results: Results) -> dict[str, float | None]:
     def paced(case: str) -> float | None:
         return _get(results, case, "paced", "p50_ms")
 
+    def cpu(case: str) -> float | None:
+        return _get(results, case, "loaded", "front_cpu_us_per_req")
+
     t, m = "trivial/", "monolith/"
     return {
         "trivial router-1w / direct rps": _ratio(rps(t + "router-1w"), rps(t + "direct")),
@@ -41,22 +44,37 @@ def ratios(results: Results) -> dict[str, float | None]:
         "trivial nginx / direct rps": _ratio(rps(t + "nginx"), rps(t + "direct")),
         "trivial router-1w / nginx rps": _ratio(rps(t + "router-1w"), rps(t + "nginx")),
         "trivial router-2w / nginx rps": _ratio(rps(t + "router-2w"), rps(t + "nginx")),
+        "trivial router-2w-nodelay / nginx rps": _ratio(
+            rps(t + "router-2w-nodelay"), rps(t + "nginx")
+        ),
         "trivial router-1w / lean-aiohttp rps": _ratio(
             rps(t + "router-1w"), rps(t + "lean-aiohttp")
         ),
+        "trivial lean-aiohttp / router-1w cpu per req": _ratio(
+            cpu(t + "lean-aiohttp"), cpu(t + "router-1w")
+        ),
+        "trivial nginx / router-1w cpu per req": _ratio(cpu(t + "nginx"), cpu(t + "router-1w")),
         "trivial lean-httpx / lean-aiohttp rps": _ratio(
             rps(t + "lean-httpx"), rps(t + "lean-aiohttp")
         ),
+        "trivial lean-httpx / lean-aiohttp cpu per req": _ratio(
+            cpu(t + "lean-httpx"), cpu(t + "lean-aiohttp")
+        ),
         "trivial lean-aiohttp / nginx rps": _ratio(rps(t + "lean-aiohttp"), rps(t + "nginx")),
         "trivial router-1w added c1 p50 ms": _diff(c1(t + "router-1w"), c1(t + "direct")),
+        "trivial router-2w added c1 p50 ms": _diff(c1(t + "router-2w"), c1(t + "direct")),
         "trivial nginx added c1 p50 ms": _diff(c1(t + "nginx"), c1(t + "direct")),
         "trivial lean-aiohttp added c1 p50 ms": _diff(c1(t + "lean-aiohttp"), c1(t + "direct")),
         "trivial lean-httpx added c1 p50 ms": _diff(c1(t + "lean-httpx"), c1(t + "direct")),
         "shadow / legacy paced p50": _ratio(paced(t + "router-1w-shadow"), paced(t + "router-1w")),
         "shadow / legacy c1 p50": _ratio(c1(t + "router-1w-shadow"), c1(t + "router-1w")),
         "shadow / legacy rps": _ratio(rps(t + "router-1w-shadow"), rps(t + "router-1w")),
+        "shadow / legacy cpu per req": _ratio(cpu(t + "router-1w-shadow"), cpu(t + "router-1w")),
         "monolith router-1w / direct rps": _ratio(rps(m + "router-1w"), rps(m + "direct")),
         "monolith router-2w / direct rps": _ratio(rps(m + "router-2w"), rps(m + "direct")),
+        "monolith router-2w-nodelay / direct rps": _ratio(
+            rps(m + "router-2w-nodelay"), rps(m + "direct")
+        ),
         "monolith nginx / direct rps": _ratio(rps(m + "nginx"), rps(m + "direct")),
         "monolith lean-aiohttp / direct rps": _ratio(rps(m + "lean-aiohttp"), rps(m + "direct")),
         "monolith router-1w added c1 p50 ms": _diff(c1(m + "router-1w"), c1(m + "direct")),
@@ -103,7 +121,7 @@ def _fmt(value: float | None, spec: str = ".2f") -> str:
 def table(results: Results) -> str:
     header = (
         f"{'case':<26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'c1 p50':>8} "
-        f"{'paced p50':>9} {'errors':>7}"
+        f"{'paced p50':>9} {'cpu us/req':>10} {'errors':>6} {'load':>5}"
     )
     lines = [header, "-" * len(header)]
     for name, result in results.items():
@@ -125,7 +143,9 @@ def table(results: Results) -> str:
         lines.append(
             f"{name:<26} {_fmt(g('loaded', 'rps'), '.0f'):>9} {_fmt(g('loaded', 'p50_ms')):>8} "
             f"{_fmt(g('loaded', 'p99_ms')):>8} {_fmt(g('c1', 'p50_ms'), '.3f'):>8} "
-            f"{_fmt(g('paced', 'p50_ms'), '.3f'):>9} {errors:>7}"
+            f"{_fmt(g('paced', 'p50_ms'), '.3f'):>9} "
+            f"{_fmt(g('loaded', 'front_cpu_us_per_req'), '.0f'):>10} {errors:>6} "
+            f"{_fmt(result.get('loadavg_1m_before'), '.1f'):>5}"
         )
     return "\n".join(lines)
 

@@ -23,9 +23,10 @@ from typing import Any
 
 from bench import report
 from bench.backends import BACKENDS, BackendUnavailable
-from bench.cases import CASES, Case, Options, select
+from bench.cases import CASES, Backend, Case, Options, select
 from bench.machine import describe_machine
-from bench.procs import running
+from bench.procs import Server, running
+from bench.rounds import combine_rounds
 from bench.wrk import Wrk, WrkOutputError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--pace-ms", type=int, default=5, help="pause per connection between requests (5)"
+    )
+    p.add_argument(
+        "-r", "--rounds", type=int, default=1, help="repeat every case, report medians (1)"
     )
     p.add_argument("--cases", default="*", help=f"comma-separated patterns (*). Cases: {names}")
     p.add_argument("--nginx-workers", type=int, default=2, help="nginx worker_processes (2)")
@@ -103,17 +107,46 @@ def nginx_binary() -> str:
     return shutil.which("nginx") or "/usr/sbin/nginx"
 
 
-def measure(case: Case, port: int, path: str, wrk: Wrk, args: argparse.Namespace) -> dict[str, Any]:
+def measure(
+    case: Case, servers: list[Server], port: int, path: str, wrk: Wrk, args: argparse.Namespace
+) -> dict[str, Any]:
     url = f"http://127.0.0.1:{port}{path}"
     if args.warmup > 0:
         wrk.run(url, args.connections, args.warmup)
-    out: dict[str, Any] = {"url": url}
-    out["loaded"] = wrk.run(url, args.connections, args.duration).as_dict()
+    out: dict[str, Any] = {"loadavg_1m_before": round(os.getloadavg()[0], 2)}
+    cpu_before = sum(server.cpu_seconds() for server in servers)
+    loaded = wrk.run(url, args.connections, args.duration)
+    cpu = sum(server.cpu_seconds() for server in servers) - cpu_before
+    out["loaded"] = loaded.as_dict()
+    # CPU per request of the proxy in front: unlike req/s, barely moved by other load on the box.
+    if servers and loaded.requests:
+        out["loaded"]["front_cpu_us_per_req"] = round(cpu / loaded.requests * 1e6, 1)
     out["c1"] = wrk.run(url, 1, args.c1_duration).as_dict()
     if case.paced:
         paced = wrk.run(url, args.pace_connections, args.duration, pace_ms=args.pace_ms)
         out["paced"] = paced.as_dict()
     return out
+
+
+def run_once(
+    case: Case, backend: Backend, options: Options, wrk: Wrk, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Start the case's front servers, measure, stop them; a failure is recorded, not raised."""
+    servers, port = case.front(backend, options, options.work_dir)
+    try:
+        with running(*servers):
+            result = measure(case, servers, port, backend.path, wrk, args)
+    except (WrkOutputError, RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"FAIL {case.name}: {exc}", flush=True)
+        return {"failed": str(exc)}
+    loaded, c1 = result["loaded"], result["c1"]
+    print(
+        f"     {loaded['rps']:.0f} req/s, p50 {loaded['p50_ms']:.2f} ms, "
+        f"p99 {loaded['p99_ms']:.2f} ms, c1 p50 {c1['p50_ms']:.3f} ms "
+        f"(load avg {result['loadavg_1m_before']})",
+        flush=True,
+    )
+    return result
 
 
 def run_cases(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
@@ -131,9 +164,8 @@ def run_cases(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
     )
     results: dict[str, Any] = {}
     for group in dict.fromkeys(case.group for case in cases):
-        group_cases = [case for case in cases if case.group == group]
         runnable = []
-        for case in group_cases:
+        for case in (case for case in cases if case.group == group):
             reason = missing_needs(case)
             if reason:
                 results[case.name] = {"skipped": reason}
@@ -150,23 +182,15 @@ def run_cases(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
                     results[case.name] = {"skipped": str(exc)}
                     print(f"SKIP {case.name}: {exc}", flush=True)
                 continue
-            for case in runnable:
-                print(f"RUN  {case.name}: {case.describe}", flush=True)
-                servers, port = case.front(backend, options, work_dir)
-                try:
-                    with running(*servers):
-                        results[case.name] = measure(case, port, backend.path, wrk, args)
-                except (WrkOutputError, RuntimeError, subprocess.TimeoutExpired) as exc:
-                    results[case.name] = {"failed": str(exc)}
-                    print(f"FAIL {case.name}: {exc}", flush=True)
-                    continue
-                loaded = results[case.name]["loaded"]
-                print(
-                    f"     {loaded['rps']:.0f} req/s, p50 {loaded['p50_ms']:.2f} ms, "
-                    f"p99 {loaded['p99_ms']:.2f} ms, c1 p50 "
-                    f"{results[case.name]['c1']['p50_ms']:.3f} ms",
-                    flush=True,
-                )
+            rounds: dict[str, list[dict[str, Any]]] = {case.name: [] for case in runnable}
+            for number in range(args.rounds):
+                # Every other round runs backwards, so slow drift in the box's load (other
+                # people's tests) does not always favour the cases that come first.
+                for case in runnable if number % 2 == 0 else runnable[::-1]:
+                    print(f"RUN  {case.name} [{number + 1}/{args.rounds}]: {case.describe}")
+                    rounds[case.name].append(run_once(case, backend, options, wrk, args))
+            for name, runs in rounds.items():
+                results[name] = combine_rounds(runs)
     return {case.name: results[case.name] for case in cases if case.name in results}
 
 
