@@ -121,6 +121,30 @@ def run(stack: Stack, *, timeout: float, grace: float, quiet: bool) -> int:
     return code
 
 
+def preflight(stack: Stack, *, serving: bool) -> None:
+    """Refuse before anything starts: missing components, a stack already up, a busy port."""
+    modules = [s.migrations for s in SERVICES]
+    if serving:
+        modules += [c.module for c in stack.components]
+    missing = locate.missing_modules(modules)
+    if missing:
+        fail("these components cannot be imported here:\n  " + "\n  ".join(missing))
+    if not serving:
+        return
+    running = state.running_stack(state.state_path(stack.var_dir))
+    if running is not None:
+        fail(
+            f"a stack is already running from {stack.var_dir} (pid {running['pid']}, "
+            f"router {running.get('router_url')}); stop it first (Ctrl-C in its terminal)"
+        )
+    try:
+        ports.check_ports_free(
+            ports.PortAssignment(c.name, c.port, c.port_variable) for c in stack.display_order
+        )
+    except ports.StackConfigError as exc:
+        fail(str(exc))
+
+
 def up_command(
     router_port: Annotated[
         int | None,
@@ -151,23 +175,7 @@ def up_command(
     if backfill and "data" not in COMMAND_MODULES:
         console.print("[yellow]note:[/] no `strangler data` command here; skipping the backfill")
         backfill = False
-    modules = [s.migrations for s in SERVICES]
-    if not prepare_only:
-        modules += [c.module for c in stack.components]
-    missing = locate.missing_modules(modules)
-    if missing:
-        fail("these components cannot be imported here:\n  " + "\n  ".join(missing))
-    if not prepare_only:
-        running = state.running_stack(state.state_path(stack.var_dir))
-        if running is not None:
-            fail(
-                f"a stack is already running from {stack.var_dir} (pid {running['pid']}, "
-                f"router {running.get('router_url')}); stop it first (Ctrl-C in its terminal)"
-            )
-        try:
-            ports.check_ports_free(ports_of(stack))
-        except ports.StackConfigError as exc:
-            fail(str(exc))
+    preflight(stack, serving=not prepare_only)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         prepare(stack, seed=seed, backfill=backfill)
@@ -180,10 +188,6 @@ def up_command(
         signal.signal(signal.SIGTERM, previous)
     if code:
         raise typer.Exit(code)
-
-
-def ports_of(stack: Stack) -> list[ports.PortAssignment]:
-    return [ports.PortAssignment(c.name, c.port, c.port_variable) for c in stack.display_order]
 
 
 def register(app: typer.Typer) -> None:
