@@ -14,10 +14,23 @@ class AccessLog(Protocol):
     def warning(self, event: str, **fields: Any) -> Any: ...
 
 
+class LineWriter:
+    """structlog's WriteLogger flushes every line (a syscall per request); this one leaves
+    flushing to the stream's buffer and to the router, which flushes on a timer and at shutdown."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._write = stream.write
+
+    def msg(self, message: str) -> None:
+        self._write(message + "\n")
+
+    info = warning = error = msg
+
+
 def make_access_log(stream: TextIO | None = None) -> AccessLog:
     """A logger that writes `{"event": "request", ...}` lines to `stream` (stdout by default)."""
     logger: AccessLog = structlog.wrap_logger(
-        structlog.WriteLogger(stream or sys.stdout),
+        LineWriter(stream or sys.stdout),
         processors=[
             structlog.processors.TimeStamper(fmt="iso", utc=True, key="ts"),
             structlog.processors.JSONRenderer(),

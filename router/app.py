@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TextIO
 
 from migration_plan.plan import Mode, Plan, PlanError, load_plan
 from router.access_log import AccessLog, make_access_log, make_event_log
@@ -23,6 +25,8 @@ from router.settings import RouterSettings
 from router.shadow import Comparator, Shadower, parity_comparator
 from router.stats import Stats
 from router.types import Message, Receive, Scope, Send
+
+ACCESS_LOG_FLUSH_SECONDS = 0.5
 
 
 class RouterApp:
@@ -54,8 +58,11 @@ class RouterApp:
         self._table = compile_table(plan)
         self._watcher_task: asyncio.Task[None] | None = None
         self._flip_lock = asyncio.Lock()
+        self._log_stream: TextIO | None = None
+        self._flush_task: asyncio.Task[None] | None = None
         if access_log is None and settings.access_log:
-            access_log = make_access_log()
+            self._log_stream = sys.stdout
+            access_log = make_access_log(self._log_stream)
         self._proxy = Proxy(
             table=lambda: self._table,
             forwarder=forwarder,
@@ -112,17 +119,28 @@ class RouterApp:
         if self._plan_path is not None and interval > 0:
             watcher = PlanWatcher(self._plan_path, interval, self.apply_plan, self._plan_rejected)
             self._watcher_task = asyncio.create_task(watcher.run())
+        if self._log_stream is not None:
+            self._flush_task = asyncio.create_task(self._flush_access_log())
         self.ready = True
+
+    async def _flush_access_log(self) -> None:
+        while True:
+            await asyncio.sleep(ACCESS_LOG_FLUSH_SECONDS)
+            if self._log_stream is not None:
+                self._log_stream.flush()
 
     async def shutdown(self) -> None:
         self.ready = False
-        if self._watcher_task is not None:
-            self._watcher_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watcher_task
-            self._watcher_task = None
+        for task in (self._watcher_task, self._flush_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._watcher_task = self._flush_task = None
         await self.shadower.aclose()
         await self.forwarder.aclose()
+        if self._log_stream is not None:
+            self._log_stream.flush()
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[RouterApp]:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
-import uuid
 from collections.abc import Iterable
 
 from router.types import Headers
@@ -69,7 +68,8 @@ def _connection_tokens(headers: Headers) -> set[str]:
 
 def end_to_end(headers: Headers) -> Headers:
     """Drop hop-by-hop headers, including those the Connection header lists."""
-    dropped = HOP_BY_HOP | _connection_tokens(headers)
+    tokens = _connection_tokens(headers)
+    dropped = HOP_BY_HOP | tokens if tokens else HOP_BY_HOP
     return [(k, v) for k, v in headers if k not in dropped]
 
 
@@ -78,7 +78,7 @@ def request_id(headers: Headers) -> str:
     for name, value in headers:
         if name == "x-request-id" and _REQUEST_ID.match(value):
             return value
-    return uuid.uuid4().hex
+    return f"{random.getrandbits(128):032x}"
 
 
 def traceparent(headers: Headers) -> str:
@@ -90,7 +90,7 @@ def traceparent(headers: Headers) -> str:
                 version, trace_id, _span, flags, _ = match.groups()
                 return f"00-{trace_id}-{_span_id()}-{flags}"
             break
-    return f"00-{secrets.token_hex(16)}-{_span_id()}-01"
+    return f"00-{_trace_id()}-{_span_id()}-01"
 
 
 def _valid_trace(match: re.Match[str]) -> bool:
@@ -100,11 +100,14 @@ def _valid_trace(match: re.Match[str]) -> bool:
     return version != "00" or rest is None  # version 00 has exactly four fields
 
 
+# Ids only need to be unique, not secret: the Mersenne Twister is ~20x cheaper than urandom
+# and `random` reseeds itself in forked workers.
+def _trace_id() -> str:
+    return f"{random.getrandbits(128) or 1:032x}"
+
+
 def _span_id() -> str:
-    while True:
-        span = secrets.token_hex(8)
-        if span != "0" * 16:
-            return span
+    return f"{random.getrandbits(64) or 1:016x}"
 
 
 def upstream_headers(
@@ -133,6 +136,15 @@ def upstream_headers(
     return out
 
 
+# The ASGI server writes its own Date and Server; passing the upstream's too would send each twice
+# (Date is a singleton field). nginx hides the same two by default (proxy_hide_header).
+_SERVER_OWNED = frozenset({"date", "server"})
+
+
 def response_headers(headers: Headers) -> list[tuple[bytes, bytes]]:
     """The upstream's end-to-end headers, encoded for ASGI."""
-    return [(k.encode("latin-1"), v.encode("latin-1")) for k, v in end_to_end(headers)]
+    return [
+        (k.encode("latin-1"), v.encode("latin-1"))
+        for k, v in end_to_end(headers)
+        if k not in _SERVER_OWNED
+    ]

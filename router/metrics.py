@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -14,6 +15,8 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
+# Methods outside this set share one label value, so clients cannot grow the series count.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -23,6 +26,7 @@ class RouterMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry(auto_describe=True)
         r = self.registry
+        self._request_children: dict[tuple[str, str, str, str], tuple[Any, Any]] = {}
         self.requests = Counter(
             "strangler_router_requests",
             "Proxied requests by route template, side, method and status class.",
@@ -88,6 +92,20 @@ class RouterMetrics:
             "Changed plans that failed validation (the last good plan kept serving).",
             registry=r,
         )
+
+    def observe_request(
+        self, route: str, side: str, method: str, status_class: str, seconds: float
+    ) -> None:
+        """Count one proxied request; labelled children are cached (labels() is the slow part)."""
+        key = (route, side, method if method in _METHODS else "OTHER", status_class)
+        child = self._request_children.get(key)
+        if child is None:
+            child = self._request_children[key] = (
+                self.requests.labels(*key),
+                self.latency.labels(route, side),
+            )
+        child[0].inc()
+        child[1].observe(seconds)
 
     def render(self) -> tuple[bytes, str]:
         """The exposition text; merged over all workers when PROMETHEUS_MULTIPROC_DIR is set."""

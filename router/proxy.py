@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from migration_plan.plan import Mode
 from router.access_log import AccessLog
@@ -86,8 +87,7 @@ class Proxy:
         latency_ms = seconds * 1000
         self._stats.record_request(ex.route, ex.side, latency_ms, ex.error)
         status_class = f"{ex.status // 100}xx" if ex.status else "none"
-        self._metrics.requests.labels(ex.route, ex.side, ex.method, status_class).inc()
-        self._metrics.latency.labels(ex.route, ex.side).observe(seconds)
+        self._metrics.observe_request(ex.route, ex.side, ex.method, status_class, seconds)
         if self._access_log is not None:
             self._access_log.info(
                 "request",
@@ -116,7 +116,7 @@ class Proxy:
         self, scope: Scope, receive: Receive, send: Send, headers: Headers, ex: Exchange
     ) -> None:
         table = self._table()  # read once: a reload swaps the table, never mutates it
-        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+        raw_path: bytes = scope.get("raw_path") or quote(scope["path"]).encode("ascii")
         raw_path = raw_path.split(b"?", 1)[0]  # some clients put the query in raw_path
         try:
             length = content_length(headers)

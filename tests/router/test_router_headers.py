@@ -45,6 +45,11 @@ def test_hop_by_hop_headers_and_those_connection_lists_are_dropped() -> None:
     assert response_headers(headers)[-1] == (b"set-cookie", b"b=2")
 
 
+def test_the_servers_own_date_and_server_headers_are_not_doubled() -> None:
+    headers = [("date", "Fri, 27 Nov 2026 04:34:17 GMT"), ("server", "Werkzeug"), ("etag", "x")]
+    assert response_headers(headers) == [(b"etag", b"x")]
+
+
 def test_forwarded_headers_are_appended_and_set() -> None:
     out = dict(
         upstream_headers(
