@@ -54,6 +54,7 @@ def describe_stack(router_port: int | None, plan: Path | None, *, need_plan: boo
             upstreams=upstreams,
             var_dir=var_dir,
             python=sys.executable,
+            strangler=locate.strangler_argv(),
             plan_path=plan_path,
             admin_token=environ.get("ROUTER_ADMIN_TOKEN") or secrets.token_urlsafe(32),
             gunicorn_options=locate.gunicorn_options(),

@@ -92,6 +92,7 @@ def build_stack(
     upstreams: Mapping[str, str],
     var_dir: Path,
     python: str,
+    strangler: tuple[str, ...],
     plan_path: Path,
     admin_token: str,
     gunicorn_options: tuple[str, ...] = (),
@@ -152,7 +153,9 @@ def build_stack(
     router_port = ports[ROUTER].port
     router = ComponentSpec(
         name=ROUTER,
-        argv=_uvicorn(python, "router.app:create_app", router_port),
+        # The router's own CLI: it checks the plan first and turns uvicorn's access log off (the
+        # router writes a structured one); host, port and plan reach it through ROUTER_*.
+        argv=(*strangler, "router", "serve"),
         env={
             **common,
             "ROUTER_HOST": HOST,

@@ -174,6 +174,9 @@ def commands() -> dict[str, list[str]]:
 @pytest.mark.parametrize("target", ["monolith", "auth", "products", "orders", "router"])
 def test_every_server_command_names_an_importable_factory(target: str) -> None:
     argv = commands()[target]
+    if argv[0] == "strangler":  # the component's own CLI, which serves its factory
+        strangler_help(*argv[1:])
+        argv = ["uvicorn", f"{target}.app:create_app", "--factory"]
     if argv[0] == "gunicorn":
         spec = argv[-1]
         assert spec.endswith("()"), "gunicorn calls the factory: 'module:create_app()'"
@@ -212,6 +215,7 @@ def test_every_cli_command_the_preparation_runs_exists() -> None:
         upstreams={},
         var_dir=Path("var"),
         python="python",
+        strangler=("strangler",),
         plan_path=Path("plan.yaml"),
         admin_token="t",
     )
@@ -244,7 +248,9 @@ def test_healthchecks_probe_the_ports_each_component_listens_on() -> None:
         test = " ".join(service["healthcheck"]["test"])
         port = re.search(r"127\.0\.0\.1:(\d+)/", test)
         assert port, f"{target}: healthcheck probes no local URL"
-        assert port.group(1) in " ".join(commands()[target]), f"{target}: probes another port"
+        listens = " ".join(commands()[target] + dockerfile_stages()[target])
+        listens += " " + " ".join(map(str, service.get("environment", {}).values()))
+        assert port.group(1) in listens, f"{target}: probes another port than it listens on"
         assert f"{port.group(1)}:{port.group(1)}" in " ".join(service.get("ports", []))
 
 

@@ -21,6 +21,7 @@ def stack() -> Stack:
         upstreams={},
         var_dir=VAR,
         python="py",
+        strangler=("strangler",),
         plan_path=Path("plan.yaml"),
         admin_token="t",
     )

@@ -38,6 +38,7 @@ def stack_for(environ: Mapping[str, str], router_port: int | None = None) -> Sta
         upstreams=UPSTREAMS,
         var_dir=VAR,
         python="/venv/bin/python",
+        strangler=("strangler",),
         plan_path=Path("/repo/migration_plan/plan.yaml"),
         admin_token="t0ken",
     )
@@ -119,7 +120,9 @@ def test_argv_runs_the_agreed_entry_points_on_the_assigned_ports() -> None:
         "--port",
         "7003",
     )
-    assert stack.router.argv[3:5] == ("router.app:create_app", "--factory")
+    assert stack.router.argv == ("strangler", "router", "serve")
+    assert stack.router.env["ROUTER_HOST"] == "127.0.0.1"
+    assert stack.router.env["ROUTER_PORT"] == "7000"
 
 
 def test_readiness_urls_are_readyz_on_services_and_the_admin_readyz_on_the_router() -> None:
@@ -141,6 +144,7 @@ def test_gunicorn_options_go_before_the_app_spec() -> None:
         upstreams={},
         var_dir=VAR,
         python="py",
+        strangler=("strangler",),
         plan_path=Path("plan.yaml"),
         admin_token="t",
         gunicorn_options=("--no-control-socket",),
