@@ -45,11 +45,13 @@ def consume(
     bus: EventBus, name: str, consumer: Consumer, dies: float, stop: threading.Event
 ) -> None:
     bus.subscribe("g", ["order"])
+    # The dying consumer applies a batch at a time, the other one event at a time.
+    batch = consumer.handler.handle_many if dies else None
     while not stop.is_set():
         if random.random() < dies:  # read a batch and vanish without acking any of it
             bus.read("g", f"{name}-dead", count=10)
             continue
-        consume_once(bus, "g", name, consumer.handler, count=100, block_ms=50)
+        consume_once(bus, "g", name, consumer.handler, 100, 50, handle_many=batch)
 
 
 def test_ten_thousand_events_survive_relay_crashes_and_dying_consumers_applied_exactly_once(

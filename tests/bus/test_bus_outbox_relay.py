@@ -242,3 +242,37 @@ def test_a_row_whose_payload_is_bare_data_is_published_with_its_columns(
         occurred_at="2026-11-27T04:00:00+00:00",
         data={"email": "a@example.com"},
     )
+
+
+def test_a_batch_is_applied_in_one_transaction_skipping_duplicates_within_and_before_it(
+    tmp_path: Path,
+) -> None:
+    consumer = Consumer(tmp_path / "consumer.db")
+    old, new = event("order", "1", 0), event("order", "1", 1)
+    consumer.handler(old)
+
+    assert consumer.handler.handle_many([old, new, new]) == [False, True, False]
+    assert [row[0] for row in consumer.rows()] == [old.id, new.id]
+
+
+def test_when_a_batch_fails_only_the_failing_event_is_nacked_and_the_rest_applied(
+    make_bus: BusFactory, tmp_path: Path
+) -> None:
+    consumer, bus = Consumer(tmp_path / "consumer.db"), make_bus(visibility_timeout_ms=10_000)
+    bus.subscribe("g", ["order"])
+    good, bad, also_good = event("order", "1", 0), event("order", "2", 1), event("order", "3", 2)
+    bus.publish([good, bad, also_good])
+    apply = consumer.handler.effect
+
+    def fails_on_bad(session: sa.orm.Session, ev: Event) -> None:
+        if ev.id == bad.id:
+            raise ValueError("bad event")
+        apply(session, ev)
+
+    consumer.handler.effect = fails_on_bad
+
+    consume_once(bus, "g", "c1", consumer.handler, handle_many=consumer.handler.handle_many)
+
+    assert [row[0] for row in consumer.rows()] == [good.id, also_good.id]
+    [retry] = bus.read("g", "c1")
+    assert (retry.event, retry.deliveries) == (bad, 2)

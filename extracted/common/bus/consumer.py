@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from extracted.common.bus.port import EventBus
 from extracted.common.events import Event
@@ -12,6 +12,7 @@ from extracted.common.events import Event
 log = logging.getLogger("extracted.common.bus.consumer")
 
 Handle = Callable[[Event], object]
+HandleMany = Callable[[Sequence[Event]], object]
 
 
 def consume_once(
@@ -21,6 +22,7 @@ def consume_once(
     handle: Handle,
     count: int = 10,
     block_ms: int = 0,
+    handle_many: HandleMany | None = None,
 ) -> int:
     """Handle one batch; how many deliveries it got.
 
@@ -28,9 +30,18 @@ def consume_once(
     `max_deliveries`) while the rest of the batch is still acked. Handlers that must not apply an
     aggregate's later event before an earlier one failed should check the state they update.
     Successes are acked together after the batch: a crash before that redelivers them, which an
-    idempotent handler shrugs off.
+    idempotent handler shrugs off. With `handle_many` (e.g. `IdempotentHandler.handle_many`) the
+    batch is first tried in one go, and only when that fails one delivery at a time.
     """
     deliveries = bus.read(group, consumer, count=count, block_ms=block_ms)
+    if handle_many is not None and deliveries:
+        try:
+            handle_many([delivery.event for delivery in deliveries])
+        except Exception as error:  # find the culprit one by one below
+            log.info("%s/%s batch failed, retrying singly: %r", group, consumer, error)
+        else:
+            bus.ack_many(group, deliveries)
+            return len(deliveries)
     done = []
     for delivery in deliveries:
         try:
@@ -52,7 +63,8 @@ def consume(
     stop: threading.Event,
     count: int = 10,
     block_ms: int = 500,
+    handle_many: HandleMany | None = None,
 ) -> None:
     """Consume until `stop` is set."""
     while not stop.is_set():
-        consume_once(bus, group, consumer, handle, count=count, block_ms=block_ms)
+        consume_once(bus, group, consumer, handle, count, block_ms, handle_many)

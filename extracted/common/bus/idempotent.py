@@ -4,7 +4,7 @@ transaction as the effect, so a redelivered or republished event changes nothing
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -46,28 +46,40 @@ class IdempotentHandler:
         self.table = table
 
     def __call__(self, event: Event) -> bool:
+        return self.handle_many([event])[0]
+
+    def handle_many(self, events: Sequence[Event]) -> list[bool]:
+        """Apply a batch in ONE transaction (one commit instead of one per event); for each
+        event, whether it ran. Any failure rolls the whole batch back and raises."""
         try:
             with self.sessions.begin() as session:
-                if self._seen(session, event.id):
-                    return False
-                session.execute(
-                    sa.insert(self.table).values(
-                        consumer=self.consumer,
-                        event_id=event.id,
-                        processed_at=datetime.now(UTC).replace(tzinfo=None),
+                seen = self._seen(session, [event.id for event in events])
+                applied: list[bool] = []
+                for event in events:
+                    if event.id in seen:  # also a duplicate within this very batch
+                        applied.append(False)
+                        continue
+                    seen.add(event.id)
+                    session.execute(
+                        sa.insert(self.table).values(
+                            consumer=self.consumer,
+                            event_id=event.id,
+                            processed_at=datetime.now(UTC).replace(tzinfo=None),
+                        )
                     )
-                )
-                self.effect(session, event)
+                    self.effect(session, event)
+                    applied.append(True)
         except IntegrityError:
             # A concurrent delivery of the same event committed first: that one applied it.
-            with self.sessions() as session:
-                if self._seen(session, event.id):
-                    return False
+            if len(events) == 1:
+                with self.sessions() as session:
+                    if self._seen(session, [events[0].id]):
+                        return [False]
             raise
-        return True
+        return applied
 
-    def _seen(self, session: Session, event_id: str) -> bool:
-        query = sa.select(sa.literal(1)).where(
-            self.table.c.consumer == self.consumer, self.table.c.event_id == event_id
+    def _seen(self, session: Session, event_ids: list[str]) -> set[str]:
+        query = sa.select(self.table.c.event_id).where(
+            self.table.c.consumer == self.consumer, self.table.c.event_id.in_(event_ids)
         )
-        return session.execute(query).first() is not None
+        return set(session.execute(query).scalars())
