@@ -301,14 +301,24 @@ class Proxy:
         out.extend(self._side_headers(ex))
         if mirror is not None:
             _resolve(mirror, response.status, response.headers)
+        # With a declared length the last chunk is known when it arrives, which saves the
+        # server one empty write per response; otherwise the end is an empty message.
+        remaining = _declared_length(headers) if ex.method != "HEAD" else None
+        finished = False
         try:
             await send({"type": "http.response.start", "status": response.status, "headers": out})
             async for chunk in response.chunks():
                 if mirror is not None:
                     mirror.response.feed(chunk)
-                if chunk:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
+                if chunk and not finished:
+                    if remaining is not None:
+                        remaining -= len(chunk)
+                        finished = remaining <= 0
+                    await send(
+                        {"type": "http.response.body", "body": chunk, "more_body": not finished}
+                    )
+            if not finished:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
             if mirror is not None:
                 mirror.response.finish()
         except BaseException:
@@ -318,6 +328,13 @@ class Proxy:
             raise  # the response has started: the server must abort the connection
         finally:
             await response.aclose()
+
+
+def _declared_length(headers: Headers) -> int | None:
+    for name, value in headers:
+        if name == "content-length":
+            return int(value) if value.isdigit() else None
+    return None
 
 
 def _resolve(mirror: Mirror, status: int, headers: Headers | None = None) -> None:
