@@ -85,10 +85,14 @@ def port_is_free(port: int, host: str = HOST) -> bool:
 
 
 def busy_port_message(assignment: PortAssignment) -> str:
+    alone = (
+        ""
+        if assignment.component == ROUTER
+        else f"set {assignment.variable} to move {assignment.component} alone, or "
+    )
     return (
         f"port {assignment.port} ({assignment.component}) is already in use on {HOST}; "
-        f"stop what is using it, set {assignment.variable} to move {assignment.component} alone, "
-        "or set ROUTER_PORT (or --router-port) to move the whole stack"
+        f"stop what is using it, {alone}set ROUTER_PORT (or --router-port) to move the whole stack"
     )
 
 

@@ -101,3 +101,10 @@ def test_a_listening_socket_is_reported_as_busy() -> None:
         with pytest.raises(StackConfigError, match=f"port {port} \\(auth\\)"):
             check_ports_free([PortAssignment("auth", port, "AUTH_PORT")])
     check_ports_free([PortAssignment("auth", port, "AUTH_PORT")])
+
+
+@pytest.mark.unit
+def test_a_busy_router_port_points_at_moving_the_whole_stack() -> None:
+    message = busy_port_message(PortAssignment("router", 8000, "ROUTER_PORT"))
+    assert message.count("ROUTER_PORT") == 1
+    assert "move the whole stack" in message
