@@ -111,3 +111,15 @@ class CrashingRelay(OutboxRelay):
 
 class RelayCrashed(Exception):
     """Stands for the relay process dying between publish and mark."""
+
+
+def claim_all(path: str, group: str, consumer: str) -> list[str]:
+    """Run in a child process: read and ack until the group has nothing left; the event ids."""
+    from extracted.common.bus import EmbeddedBus
+
+    bus, ids = EmbeddedBus(path, poll_interval_ms=1), []
+    while deliveries := bus.read(group, consumer, count=7, block_ms=50):
+        ids += [delivery.event.id for delivery in deliveries]
+        bus.ack_many(group, deliveries)
+    bus.close()
+    return ids

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from bus_support import BusFactory, Consumer, CrashingRelay, Producer, RelayCrashed, event
+from sqlalchemy.orm import Session
 
 from extracted.common.bus import (
     BusUnavailable,
@@ -166,7 +167,7 @@ def test_a_failing_effect_records_nothing_so_the_redelivery_applies_it(
     calls = {"n": 0}
     apply = consumer.handler.effect
 
-    def flaky(session: sa.orm.Session, ev: Event) -> None:
+    def flaky(session: Session, ev: Event) -> None:
         apply(session, ev)  # the effect's write must be rolled back with the marker
         calls["n"] += 1
         if calls["n"] == 1:
@@ -184,8 +185,6 @@ def test_a_failing_effect_records_nothing_so_the_redelivery_applies_it(
 def test_the_relay_reads_the_monoliths_outbox_table_by_name(
     make_bus: BusFactory, tmp_path: Path
 ) -> None:
-    from sqlalchemy.orm import Session
-
     from legacy_monolith import outbox as monolith_outbox
     from legacy_monolith.models import Base
 
@@ -264,7 +263,7 @@ def test_when_a_batch_fails_only_the_failing_event_is_nacked_and_the_rest_applie
     bus.publish([good, bad, also_good])
     apply = consumer.handler.effect
 
-    def fails_on_bad(session: sa.orm.Session, ev: Event) -> None:
+    def fails_on_bad(session: Session, ev: Event) -> None:
         if ev.id == bad.id:
             raise ValueError("bad event")
         apply(session, ev)
@@ -276,3 +275,20 @@ def test_when_a_batch_fails_only_the_failing_event_is_nacked_and_the_rest_applie
     assert [row[0] for row in consumer.rows()] == [good.id, also_good.id]
     [retry] = bus.read("g", "c1")
     assert (retry.event, retry.deliveries) == (bad, 2)
+
+
+def test_write_to_outbox_takes_an_orm_session_and_commits_with_it(tmp_path: Path) -> None:
+    producer = Producer(tmp_path / "service.db")
+    written = [event("order", "1", n) for n in range(3)]
+    with Session(producer.engine) as session:
+        with session.begin():
+            write_to_outbox(session, written[:2], producer.outbox)
+        with pytest.raises(RuntimeError), session.begin():
+            write_to_outbox(session, written[2:], producer.outbox)
+            raise RuntimeError("rolled back")
+
+    with producer.engine.connect() as conn:
+        rows = conn.execute(sa.select(producer.outbox).order_by("created_at")).mappings().all()
+    assert [(r["id"], r["version"], json.loads(r["payload"])) for r in rows] == [
+        (e.id, 1, e.as_dict()) for e in written[:2]
+    ]
