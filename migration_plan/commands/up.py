@@ -143,6 +143,13 @@ def preflight(stack: Stack, *, serving: bool) -> None:
             ports.PortAssignment(c.name, c.port, c.port_variable) for c in stack.display_order
         )
     except ports.StackConfigError as exc:
+        left = state.orphans(state.state_path(stack.var_dir))
+        if left:
+            groups = " ".join(f"-{pid}" for pid in left.values())
+            fail(
+                f"{exc}\nA previous stack's components still run ({', '.join(left)}) although its "
+                f"`strangler up` is gone; stop them with: kill -TERM -- {groups}"
+            )
         fail(str(exc))
 
 

@@ -55,18 +55,36 @@ def read_state(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _alive(pid: object, kill: Any = os.kill) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def running_stack(path: Path) -> dict[str, Any] | None:
     """The recorded stack if its `strangler up` process is still alive, else None."""
     data = read_state(path)
-    if data is None or not isinstance(data.get("pid"), int):
-        return None
-    try:
-        os.kill(data["pid"], 0)
-    except ProcessLookupError:
-        return None
-    except PermissionError:
-        return data
-    return data
+    return data if data is not None and _alive(data.get("pid")) else None
+
+
+def orphans(path: Path) -> dict[str, int]:
+    """Components of a recorded stack whose `strangler up` is gone (killed with SIGKILL, say)
+    but whose process groups still run: name -> process group id."""
+    data = read_state(path)
+    if data is None or _alive(data.get("pid")) or not isinstance(data.get("components"), dict):
+        return {}
+    groups: dict[str, int] = {
+        name: c["pid"]
+        for name, c in data["components"].items()
+        if isinstance(c, dict) and isinstance(c.get("pid"), int)
+    }
+    return {name: pid for name, pid in groups.items() if _alive(pid, os.killpg)}
 
 
 def remove_state(path: Path, pid: int) -> None:

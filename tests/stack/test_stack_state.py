@@ -47,3 +47,21 @@ def test_unreadable_state_is_no_stack(tmp_path: Path) -> None:
     (tmp_path / "stack.json").write_text("not json")
     assert state.running_stack(tmp_path / "stack.json") is None
     assert state.running_stack(tmp_path / "absent.json") is None
+
+
+def test_components_outliving_their_up_are_orphans(tmp_path: Path) -> None:
+    path = tmp_path / "stack.json"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True
+    )
+    try:
+        components = {"router": {"pid": alive.pid}, "auth": {"pid": dead.pid}}
+        state.write_state(path, {"pid": dead.pid, "components": components})
+        assert state.orphans(path) == {"router": alive.pid}
+        state.write_state(path, {"pid": os.getpid(), "components": components})
+        assert state.orphans(path) == {}, "a live `up` has no orphans"
+    finally:
+        alive.kill()
+        alive.wait()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +81,42 @@ def test_a_second_up_on_the_same_var_dir_is_refused(tmp_path: Path) -> None:
     assert code == 1
     assert "a stack is already running" in output
     assert f"pid {os.getpid()}" in output
+
+
+@pytest.mark.integration
+def test_a_port_held_by_an_orphaned_component_says_how_to_stop_it(tmp_path: Path) -> None:
+    require_components()
+    listener = subprocess.Popen(
+        [sys.executable, "-c", LISTEN],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert listener.stdout is not None
+        port = int(listener.stdout.readline())
+        gone = subprocess.Popen([sys.executable, "-c", "pass"])
+        gone.wait()
+        write_state(
+            tmp_path / "var" / "stack.json",
+            {"pid": gone.pid, "components": {"auth": {"pid": listener.pid, "port": port}}},
+        )
+        code, output = invoke(tmp_path, "--router-port", str(port - 2), "--no-seed")
+    finally:
+        listener.kill()
+        listener.wait()
+        if listener.stdout is not None:
+            listener.stdout.close()
+    assert code == 1
+    assert f"port {port} (auth) is already in use" in output
+    assert f"kill -TERM -- -{listener.pid}" in output
+
+
+LISTEN = """
+import socket, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen()
+print(s.getsockname()[1], flush=True)
+time.sleep(60)
+"""
