@@ -21,9 +21,18 @@ HOP_BY_HOP = frozenset(
         "proxy-authorization",
     }
 )
-# Set by the router itself; whatever the client sent under these names is replaced.
+# Set by the router itself; whatever the client sent under these names is replaced. And
+# X-Strangler-Shadow marks the router's own mirrors (services then roll writes back): a client
+# must never be able to send it, or its real write would silently become a dry run.
 _REPLACED = frozenset(
-    {"host", "x-forwarded-proto", "x-forwarded-host", "x-request-id", "traceparent"}
+    {
+        "host",
+        "x-forwarded-proto",
+        "x-forwarded-host",
+        "x-request-id",
+        "traceparent",
+        "x-strangler-shadow",
+    }
 )
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:=+/-]{1,128}$")
 _TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$")

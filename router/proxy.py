@@ -31,6 +31,8 @@ from router.stats import Stats
 from router.types import Headers, Receive, Scope, Send
 
 UNMATCHED = "*"
+# Response headers the router sets itself; an upstream's own copies are dropped.
+_ROUTER_OWNED = frozenset({"x-request-id", "x-strangler-side", "x-strangler-route"})
 LEGACY, EXTRACTED = "legacy", "extracted"
 
 
@@ -295,7 +297,7 @@ class Proxy:
     ) -> None:
         ex.status = response.status
         ex.error = response.status >= 500
-        headers = [h for h in response.headers if h[0] != "x-request-id"]
+        headers = [h for h in response.headers if h[0] not in _ROUTER_OWNED]
         out = response_headers(headers)
         out.append((b"x-request-id", ex.request_id.encode("latin-1")))
         out.extend(self._side_headers(ex))

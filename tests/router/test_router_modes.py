@@ -195,3 +195,20 @@ async def test_the_access_log_has_one_json_line_per_request(rig_factory: Any) ->
     assert line["method"] == "GET" and line["path"] == "/api/echo/3"
     assert line["route"] == "GET /api/echo/{id}" and line["side"] == "extracted"
     assert line["status"] == 200 and line["latency_ms"] >= 0
+
+
+async def test_a_client_cannot_mark_its_own_request_as_a_shadow_dry_run(rig_factory: Any) -> None:
+    async with rig_factory(endpoint("POST /api/echo", mode="extracted")) as rig:
+        response = await rig.client.post(
+            "/api/echo", content=b"{}", headers={"x-strangler-shadow": "1"}
+        )
+    assert "x-strangler-shadow" not in response.json()["headers"]
+
+
+async def test_head_requests_keep_the_declared_length_and_send_no_body(rig_factory: Any) -> None:
+    async with rig_factory(endpoint("GET /api/products/{id}")) as rig:
+        get = await rig.client.get("/api/products/1")
+        head = await rig.client.head("/api/products/1")
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert head.headers["x-strangler-route"] == "GET /api/products/{id}"
