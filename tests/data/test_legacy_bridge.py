@@ -105,6 +105,7 @@ def test_an_email_held_by_another_monolith_user_is_refused(
 
 def test_the_monolith_accepts_the_bridged_token(bridge: LegacyBridge, monolith_url: str) -> None:
     from legacy_monolith import create_app
+    from legacy_monolith.db import engine_of
 
     for event in events():
         bridge.apply(event)
@@ -112,7 +113,10 @@ def test_the_monolith_accepts_the_bridged_token(bridge: LegacyBridge, monolith_u
     with engine.begin() as conn:  # keep it valid whatever today's date is
         conn.execute(sa.text("UPDATE sessions SET expires_at = :t"), {"t": datetime(2999, 1, 1)})
     engine.dispose()
-    monolith = create_app({"DATABASE_URL": monolith_url}).test_client()
-    response = monolith.get("/api/auth/me", headers={"Authorization": "Bearer svc-token"})
+    flask_app = create_app({"DATABASE_URL": monolith_url})
+    response = flask_app.test_client().get(
+        "/api/auth/me", headers={"Authorization": "Bearer svc-token"}
+    )
+    engine_of(flask_app).dispose()
     assert response.status_code == 200
     assert response.get_json()["email"] == "dora@example.com"
