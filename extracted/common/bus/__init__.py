@@ -1,4 +1,10 @@
-"""The event bus (embedded SQLite or Redis Streams), the transactional outbox and its relay."""
+"""The event bus (embedded SQLite or Redis Streams), the transactional outbox and its relay.
+
+Producer, inside the business transaction:  `write_to_outbox(session, [Event(...)])`.
+Relay process:  `OutboxRelay(engine, bus_from_settings()).run(stop)`.
+Consumer process:  `bus.subscribe("orders-projection", ["order"])`, then
+`consume(bus, "orders-projection", "worker-1", IdempotentHandler(sessions, apply, "orders"), stop)`.
+"""
 
 from extracted.common.bus.consumer import consume, consume_once
 from extracted.common.bus.embedded import EmbeddedBus

@@ -5,6 +5,10 @@ order per aggregate, and one stream per aggregate keeps that order in the broker
 stream per event type would split `order.created` from `order.cancelled` for the same order.
 Every dead message goes to the stream `<stream>.dead`, tagged with the group it died in.
 
+Delivery is at least once. A stream is delivered in order, but competing consumers in one group
+and redeliveries after a timeout can apply a later event before an earlier one: a consumer that
+needs strict per-aggregate order runs alone in its group, or checks the state it updates.
+
 The API is synchronous: the consumers are plain processes and SQLAlchemy sessions, and a blocking
 `read(block_ms=...)` is all a worker loop needs.
 """
