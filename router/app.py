@@ -18,7 +18,7 @@ from router.forwarding import Forwarder
 from router.headers import decode, request_id
 from router.metrics import RouterMetrics
 from router.proxy import Proxy
-from router.reload import PlanWatcher
+from router.reload import PlanWatcher, Signature, signature
 from router.routing import RouteOverride, RouteTable, compile_table
 from router.runtime import FlipRecord, InMemoryRuntimeState, RuntimeState
 from router.settings import RouterSettings
@@ -39,6 +39,7 @@ class RouterApp:
         forwarder: Forwarder,
         settings: RouterSettings,
         plan_path: Path | None = None,
+        plan_signature: Signature = None,
         runtime: RuntimeState | None = None,
         comparator: Comparator = parity_comparator,
         access_log: AccessLog | None = None,
@@ -54,6 +55,7 @@ class RouterApp:
         self.ready = False
         self._plan = plan
         self._plan_path = plan_path
+        self._plan_signature = plan_signature
         self._overrides: dict[str, RouteOverride] = {}
         self._table = compile_table(plan)
         self._watcher_task: asyncio.Task[None] | None = None
@@ -111,17 +113,39 @@ class RouterApp:
                 return
 
     async def startup(self) -> None:
-        """Open the forwarder, load runtime overrides, start watching the plan file."""
+        """Open the forwarder, load runtime overrides, start following the plan and the state."""
         await self.forwarder.start()
         self._overrides = dict(await self.runtime.overrides())
         self._table = compile_table(self._plan, self._overrides)
         interval = self.settings.reload_interval
-        if self._plan_path is not None and interval > 0:
-            watcher = PlanWatcher(self._plan_path, interval, self.apply_plan, self._plan_rejected)
-            self._watcher_task = asyncio.create_task(watcher.run())
+        if interval > 0:
+            self._watcher_task = asyncio.create_task(self._sync_forever(interval))
         if self._log_stream is not None:
             self._flush_task = asyncio.create_task(self._flush_access_log())
         self.ready = True
+
+    async def _sync_forever(self, interval: float) -> None:
+        """Follow the plan file and the runtime state (a shared store may change under us)."""
+        watcher = None
+        if self._plan_path is not None:
+            watcher = PlanWatcher(
+                self._plan_path, self.apply_plan, self._plan_rejected, self._plan_signature
+            )
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                if watcher is not None:
+                    await watcher.check()
+                await self.refresh_overrides()
+            except Exception as exc:  # a store outage must not stop reloading for good
+                self.events.warning("sync_failed", error=repr(exc))
+
+    async def refresh_overrides(self) -> None:
+        """Recompile when the runtime state holds other overrides than the table was built with."""
+        overrides = dict(await self.runtime.overrides())
+        if overrides != self._overrides:
+            self._overrides = overrides
+            self._table = compile_table(self._plan, overrides)
 
     async def _flush_access_log(self) -> None:
         while True:
@@ -204,10 +228,12 @@ def create_app(
     """Build the router. With no arguments (uvicorn --factory) settings and plan come from env."""
     settings = settings or RouterSettings()
     plan_path: Path | None = None
+    plan_signature: Signature = None
     if plan is None:
         plan = settings.plan
     if not isinstance(plan, Plan):
         plan_path = Path(plan)
+        plan_signature = signature(plan_path)
         plan = load_plan(plan_path, dict(os.environ))  # PlanError: refuse to start on a bad plan
     if forwarder is None:
         forwarder = AiohttpForwarder(settings.pool_size, settings.connect_timeout)
@@ -216,6 +242,7 @@ def create_app(
         forwarder=forwarder,
         settings=settings,
         plan_path=plan_path,
+        plan_signature=plan_signature,
         runtime=runtime,
         comparator=comparator,
         access_log=access_log,

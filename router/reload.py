@@ -22,25 +22,20 @@ def signature(path: Path) -> Signature:
 
 
 class PlanWatcher:
-    """Polls `path` every `interval` seconds; a plan that fails validation changes nothing."""
+    """Call `check` every so often; a plan that fails validation changes nothing."""
 
     def __init__(
         self,
         path: Path,
-        interval: float,
         on_plan: Callable[[Plan], Awaitable[None]],
         on_error: Callable[[PlanError], None],
+        last: Signature = None,
     ) -> None:
         self._path = path
-        self._interval = interval
         self._on_plan = on_plan
         self._on_error = on_error
-        self._last = signature(path)
-
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(self._interval)
-            await self.check()
+        # Taken before the serving plan was read, so a change made since is never missed.
+        self._last = last
 
     async def check(self) -> None:
         current = signature(self._path)
