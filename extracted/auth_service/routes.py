@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from extracted.auth_service import accounts, serialize
@@ -34,8 +35,10 @@ def login(body: RawBody, runtime: RuntimeDep, uow: UowDep) -> FlaskJSONResponse:
 
 # The caller is resolved (async, may introspect) before the session dependency opens.
 @auth.post("/logout")
-def logout(caller: CallerDep, uow: UowDep) -> Response:
-    accounts.logout(uow, caller.token, caller.id)
+async def logout(caller: CallerDep, runtime: RuntimeDep, uow: UowDep) -> Response:
+    await run_in_threadpool(accounts.logout, uow, caller.token, caller.id)
+    if not uow.dry_run:
+        await runtime.tokens.revoke_at_legacy(caller.token)
     return Response(status_code=204)
 
 

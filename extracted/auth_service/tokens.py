@@ -113,6 +113,18 @@ class TokenResolver:
             raise legacy.down()
         return user
 
+    async def revoke_at_legacy(self, token: str) -> None:
+        """Best effort: log the token out on the monolith too, so re-introspection cannot bring
+        it back before the data sync applies `session.revoked`."""
+        if self.legacy is None:
+            return
+        try:
+            await self.legacy.call(
+                "POST", "/api/auth/logout", headers={"Authorization": f"Bearer {token}"}
+            )
+        except ApiError:
+            log.warning("monolith logout failed; session.revoked will reach it through the sync")
+
     def remember(self, token: str, user: dict[str, Any]) -> None:
         """Cache the answer: upsert the user's public fields and a short-lived session row."""
         now = utcnow()

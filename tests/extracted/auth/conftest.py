@@ -45,8 +45,10 @@ def publisher() -> InMemoryPublisher:
 
 @pytest.fixture
 def legacy() -> respx.MockRouter:
-    """The monolith's introspection endpoint; unmatched calls fail the test loudly."""
-    return respx.MockRouter(assert_all_called=False, base_url=LEGACY)
+    """The monolith's introspection endpoint (each test mocks it) and its logout."""
+    router = respx.MockRouter(assert_all_called=False, base_url=LEGACY)
+    router.post("/api/auth/logout", name="logout").respond(204)
+    return router
 
 
 @pytest.fixture

@@ -78,3 +78,15 @@ async def test_an_unknown_token_is_refused_by_both(
     expected = await monolith.get("/api/auth/me", headers=bearer("made-up"))
     actual = await service.get("/api/auth/me", headers=bearer("made-up"))
     assert (actual.status_code, actual.json()) == (expected.status_code, expected.json())
+
+
+async def test_logging_out_on_the_service_logs_a_monolith_token_out_everywhere_at_once(
+    monolith: httpx.AsyncClient, service: httpx.AsyncClient
+) -> None:
+    account = {"email": "erin@example.com", "password": "correct horse", "name": "Erin"}
+    await monolith.post("/api/auth/register", json=account)
+    token = (await monolith.post("/api/auth/login", json=account)).json()["token"]
+    assert (await service.get("/api/auth/me", headers=bearer(token))).status_code == 200
+    assert (await service.post("/api/auth/logout", headers=bearer(token))).status_code == 204
+    assert (await service.get("/api/auth/me", headers=bearer(token))).status_code == 401
+    assert (await monolith.get("/api/auth/me", headers=bearer(token))).status_code == 401

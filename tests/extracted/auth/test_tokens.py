@@ -181,3 +181,26 @@ async def test_admins_read_any_account_and_unknown_or_huge_ids_are_json_404(
         assert response.json() == {
             "error": {"code": "not_found", "message": f"User {int(ident)} not found"}
         }
+
+
+async def test_logout_also_logs_the_token_out_on_the_monolith(
+    client: httpx.AsyncClient, legacy: respx.MockRouter
+) -> None:
+    legacy.get("/api/auth/me").respond(200, json=MONOLITH_USER)
+    response = await client.post("/api/auth/logout", headers=bearer("monolith-token"))
+    assert response.status_code == 204
+    sent = legacy.routes["logout"].calls.last.request
+    assert sent.headers["Authorization"] == "Bearer monolith-token"
+
+
+async def test_logout_succeeds_when_the_monolith_cannot_be_told(
+    client: httpx.AsyncClient, legacy: respx.MockRouter
+) -> None:
+    legacy.routes["logout"].side_effect = httpx.ConnectError("refused")
+    await register(client)
+    token = await login(client)
+    assert (await client.post("/api/auth/logout", headers=bearer(token))).status_code == 204
+    legacy.get("/api/auth/me").respond(
+        401, json={"error": {"code": "invalid_token", "message": "Invalid or expired token"}}
+    )
+    assert (await client.get("/api/auth/me", headers=bearer(token))).status_code == 401
