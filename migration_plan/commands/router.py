@@ -67,6 +67,9 @@ def serve_command(
         workers=workers,
         access_log=False,  # the router writes its own structured access log
         lifespan="on",
+        # The router is the edge: the client address must be the peer's, not an X-Forwarded-For
+        # a local client made up (it keys canaries and is appended to X-Forwarded-For).
+        proxy_headers=False,
     )
 
 

@@ -48,6 +48,7 @@ def test_serve_checks_the_plan_then_runs_uvicorn_with_the_factory(
     assert "Router: http://127.0.0.1:8123" in result.output
     (options,) = calls
     assert options["port"] == 8123 and options["workers"] == 3
+    assert options["proxy_headers"] is False and options["access_log"] is False
     import os
 
     assert os.environ["ROUTER_PLAN"] == str(plan)
