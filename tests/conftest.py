@@ -1,4 +1,4 @@
-"""Shared test plumbing: which real servers answer, and how to skip (or fail, under CI) without them."""
+"""Shared test plumbing: which real servers answer; skip without them, or fail under CI."""
 
 from __future__ import annotations
 
