@@ -1,4 +1,4 @@
-"""FastAPI dependencies every service needs: the raw body and the dry-run flag."""
+"""FastAPI dependencies every service needs: the raw body, Flask-like query args, dry run."""
 
 from __future__ import annotations
 
@@ -14,9 +14,19 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
+def query_args(request: Request) -> dict[str, str]:
+    """Query parameters as Flask's `request.args.get` sees them: the FIRST value of a repeated key
+    (Starlette's `query_params.get` returns the last)."""
+    args: dict[str, str] = {}
+    for key, value in request.query_params.multi_items():
+        args.setdefault(key, value)
+    return args
+
+
 def dry_run(request: Request) -> bool:
     return is_dry_run(request.headers)
 
 
 RawBody = Annotated[bytes, Depends(raw_body)]
 DryRun = Annotated[bool, Depends(dry_run)]
+QueryArgs = Annotated[dict[str, str], Depends(query_args)]

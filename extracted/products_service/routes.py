@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 
-from extracted.common.deps import RawBody
+from extracted.common.deps import QueryArgs, RawBody
 from extracted.common.responses import FlaskJSONResponse
 from extracted.common.validation import item_list, json_object
 from extracted.products_service import catalogue, serialize, stock
@@ -14,8 +14,8 @@ router = APIRouter(prefix="/api")
 
 
 @router.get("/products")
-def list_products(request: Request, session: SessionDep) -> FlaskJSONResponse:
-    return FlaskJSONResponse(catalogue.list_products(session, request.query_params))
+def list_products(args: QueryArgs, session: SessionDep) -> FlaskJSONResponse:
+    return FlaskJSONResponse(catalogue.list_products(session, args))
 
 
 @router.get("/products/{product_id:flaskint}")
