@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 
 import pytest
+import redis
 from bus_support import BusFactory, event
 
-from extracted.common.bus import BusUnavailable, UnknownGroup
+from extracted.common.bus import BusUnavailable, RedisBus, UnknownGroup
 
 
 def test_a_group_reads_events_in_publish_order_and_acked_ones_are_not_read_again(
@@ -228,3 +230,16 @@ def test_publishing_to_an_unreachable_bus_raises_bus_unavailable(make_bus: BusFa
 
     with pytest.raises(BusUnavailable):
         bus.publish([event()])
+
+
+@pytest.mark.redis
+def test_a_redis_server_refusing_the_write_is_reported_as_unavailable(redis_url: str) -> None:
+    prefix = f"strangler-test:{uuid.uuid4().hex[:12]}:"
+    client = redis.Redis.from_url(redis_url)
+    client.set(prefix + "order", "not a stream")  # WRONGTYPE stands in for OOM or READONLY
+    try:
+        with RedisBus(redis_url, prefix=prefix) as bus, pytest.raises(BusUnavailable):
+            bus.publish([event("order")])
+    finally:
+        client.delete(prefix + "order")
+        client.close()

@@ -1,24 +1,19 @@
-"""Which bus the environment selects, and the relay loop's patience with an unreachable bus."""
+"""Which bus the environment selects."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from bus_support import Producer, event
+from bus_support import event
 
 from extracted.common.bus import (
     BusSettings,
-    BusUnavailable,
     EmbeddedBus,
-    OutboxRelay,
     RedisBus,
     bus_from_settings,
-    write_to_outbox,
 )
-from extracted.common.events import Event, EventPublisher
+from extracted.common.events import EventPublisher
 
 pytestmark = pytest.mark.unit
 
@@ -65,41 +60,3 @@ def test_an_unknown_bus_kind_is_rejected_naming_the_variable(
 def test_every_bus_is_an_event_publisher(tmp_path: Path) -> None:
     publisher: EventPublisher = EmbeddedBus(tmp_path / "bus.db")
     publisher.publish([event()])
-
-
-class FlakyBus(EmbeddedBus):
-    """Unreachable for its first `outages` publishes."""
-
-    def __init__(self, path: Path, outages: int) -> None:
-        super().__init__(path)
-        self.outages = outages
-
-    def publish(self, events: Sequence[Event]) -> None:
-        if self.outages:
-            self.outages -= 1
-            raise BusUnavailable("down for the test")
-        super().publish(events)
-
-
-def test_the_running_relay_backs_off_while_the_bus_is_down_and_then_delivers(
-    tmp_path: Path,
-) -> None:
-    producer = Producer(tmp_path / "service.db")
-    with producer.engine.begin() as conn:
-        write_to_outbox(conn, [event(n=n) for n in range(3)], producer.outbox)
-    bus = FlakyBus(tmp_path / "bus.db", outages=3)
-    relay = OutboxRelay(producer.engine, bus)
-    stop = threading.Event()
-    worker = threading.Thread(target=relay.run, args=(stop,), kwargs={"idle_s": 0.01})
-    worker.start()
-    try:
-        for _ in range(200):
-            if relay.unpublished() == 0:
-                break
-            stop.wait(0.01)
-    finally:
-        stop.set()
-        worker.join()
-
-    assert bus.outages == 0
-    assert relay.unpublished() == 0

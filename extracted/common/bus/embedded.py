@@ -119,14 +119,14 @@ class EmbeddedBus(EventBus):
                 raise BusUnavailable(f"embedded bus at {self.path}: {error}") from error
             try:
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            try:
                 conn.execute("COMMIT")
-            except sqlite3.Error as error:
-                conn.execute("ROLLBACK")
-                raise BusUnavailable(f"embedded bus at {self.path}: {error}") from error
+            except BaseException as error:
+                # SQLite rolls some failures (a full disk) back by itself.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error):
+                    raise BusUnavailable(f"embedded bus at {self.path}: {error}") from error
+                raise
 
     @contextmanager
     def _reading(self) -> Iterator[sqlite3.Connection]:

@@ -32,11 +32,17 @@ DEFAULT_PREFIX = "strangler:events:"
 
 
 @contextmanager
-def _guard(url: str) -> Iterator[None]:
+def _guard(url: str, everything: bool = False) -> Iterator[None]:
+    """Connection failures as BusUnavailable; with `everything`, any refusal too (a server out
+    of memory or read-only cannot take a publish either, and the outbox should retry it)."""
     try:
         yield
     except (redis.ConnectionError, redis.TimeoutError) as error:
         raise BusUnavailable(f"Redis bus at {url} is unreachable: {error}") from error
+    except redis.RedisError as error:
+        if not everything:
+            raise
+        raise BusUnavailable(f"Redis bus at {url} refused the write: {error}") from error
 
 
 class RedisBus(EventBus):
@@ -71,7 +77,7 @@ class RedisBus(EventBus):
     def publish(self, events: Sequence[Event]) -> None:
         if not events:
             return
-        with _guard(self.url):
+        with _guard(self.url, everything=True):
             # MULTI/EXEC: a batch lands whole or not at all (a dropped connection mid-way
             # leaves nothing, and the outbox relay sends the batch again).
             pipe = self._redis.pipeline(transaction=True)

@@ -95,13 +95,17 @@ class OutboxRelay:
         return total
 
     def run(self, stop: threading.Event, idle_s: float = 0.1, max_backoff_s: float = 5.0) -> None:
-        """Relay until `stop` is set, backing off while the bus is unreachable."""
+        """Relay until `stop` is set, backing off while the bus or the database is unreachable.
+
+        A row that cannot be read (OutboxRowInvalid) stops the relay: skipping it would break the
+        aggregate's order, so it needs a person.
+        """
         backoff = idle_s
         while not stop.is_set():
             try:
                 sent = self.relay_once()
-            except BusUnavailable as error:
-                log.warning("outbox relay: bus unavailable, retrying in %.1fs: %s", backoff, error)
+            except (BusUnavailable, sa.exc.OperationalError) as error:
+                log.warning("outbox relay: retrying in %.1fs: %s", backoff, error)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, max_backoff_s)
                 continue
