@@ -74,7 +74,7 @@ def build_service_app(
 
 
 class BodyLimit:
-    """413 in the envelope for bodies over the cap, declared or streamed."""
+    """413 in the envelope for a body over the cap (declared or streamed) when the app reads it."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
         self.app = app
@@ -85,13 +85,17 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
-            await _too_large()(scope, receive, send)
-            return
+        too_long = (
+            declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes
+        )
         received = 0
 
+        # Refused only when the body is read, as Flask does: a route that never reads it (a GET, a
+        # logout, an auth failure checked before the body) answers as it would anyway.
         async def limited_receive() -> Message:
             nonlocal received
+            if too_long:
+                raise ApiError(413, "payload_too_large", "Request body is too large")
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
@@ -100,7 +104,3 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited_receive, send)
-
-
-def _too_large() -> Response:
-    return ApiError(413, "payload_too_large", "Request body is too large").response()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 
 from extracted.common.deps import QueryArgs, RawBody
 from extracted.common.responses import FlaskJSONResponse
@@ -29,11 +31,20 @@ def create_product(_admin: AdminDep, body: RawBody, uow: UowDep) -> FlaskJSONRes
     return FlaskJSONResponse(catalogue.create(uow, json_object(body)), status_code=201)
 
 
+def _existing(product_id: int, session: SessionDep) -> None:
+    catalogue.load(session, product_id)
+
+
+# Auth, then existence, then the body: an unknown id is 404 even with an oversized body.
 @router.patch("/products/{product_id:flaskint}")
 def update_product(
-    product_id: int, _admin: AdminDep, body: RawBody, uow: UowDep
+    product_id: int,
+    _admin: AdminDep,
+    _exists: Annotated[None, Depends(_existing)],
+    body: RawBody,
+    uow: UowDep,
 ) -> FlaskJSONResponse:
-    row = catalogue.load(uow.session, product_id)  # an unknown id is 404 before the body is read
+    row = catalogue.load(uow.session, product_id)
     return FlaskJSONResponse(catalogue.update(uow, row, json_object(body)))
 
 

@@ -14,6 +14,8 @@ from legacy_monolith.migrate import upgrade as upgrade_monolith
 
 pytestmark = pytest.mark.anyio
 
+BIG = b"x" * (1024 * 1024 + 1)  # over the cap: 413 only where the body is read, as in Flask
+
 REQUESTS = [
     ("GET", "/api/auth/unknown", {}, None),
     ("GET", "/api/auth/me/", {}, None),
@@ -43,6 +45,10 @@ REQUESTS = [
     ("POST", "/api/auth/login", {}, b'{"email": 1}'),
     ("POST", "/api/auth/login", {"Content-Type": "text/plain"}, b'{"password": "x"}'),
     ("GET", "/openapi.json", {}, None),
+    ("POST", "/api/auth/register", {}, BIG),
+    ("POST", "/api/auth/logout", {}, BIG),
+    ("GET", "/api/auth/me", {}, BIG),
+    ("GET", "/api/nowhere", {}, BIG),
 ]
 
 

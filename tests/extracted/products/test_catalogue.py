@@ -175,6 +175,12 @@ async def test_patch_checks_auth_then_existence_then_the_body(client: httpx.Asyn
     missing = await client.patch("/api/products/99", content=b"{", headers=ADMIN)
     assert missing.status_code == 404
     assert missing.json() == err("not_found", "Product 99 not found")
+    oversized = b"x" * (1024 * 1024 + 1)
+    big = await client.patch("/api/products/99", content=oversized, headers=ADMIN)
+    assert big.status_code == 404
+    product = await create_product(client)
+    url = f"/api/products/{product['id']}"
+    assert (await client.patch(url, content=oversized, headers=ADMIN)).status_code == 413
     huge = await client.patch("/api/products/99999999999999999999", json={}, headers=ADMIN)
     assert huge.json() == err("not_found", "Product 99999999999999999999 not found")
 

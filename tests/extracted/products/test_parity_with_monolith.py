@@ -14,6 +14,8 @@ from legacy_monolith.migrate import upgrade as upgrade_monolith
 
 pytestmark = pytest.mark.anyio
 
+BIG = b"x" * (1024 * 1024 + 1)  # over the cap: 413 only where the body is read, as in Flask
+
 REQUESTS = [
     ("GET", "/api/products/", {}, None),
     ("GET", "/api/products/abc", {}, None),
@@ -51,6 +53,10 @@ REQUESTS = [
     ("POST", "/api/stock/verify", {}, b'{"items": [{"product_id": 5, "quantity": 2}]}'),
     ("POST", "/api/stock/verify", {"Content-Type": "text/plain"}, b'{"items": [{}]}'),
     ("GET", "/openapi.json", {}, None),
+    ("POST", "/api/stock/verify", {}, BIG),
+    ("POST", "/api/products", {}, BIG),
+    ("GET", "/api/products", {}, BIG),
+    ("DELETE", "/api/products", {}, BIG),
 ]
 
 
