@@ -48,9 +48,14 @@ class Api:
         return self.login(ADMIN_EMAIL, ADMIN_PASSWORD)
 
     def product(self, admin: str, **fields: Any) -> Any:
-        body = {"sku": "SKU-1", "name": "The Fig Tree", "category": "books", "price": "19.99"}
-        body.update(stock=10)
-        body.update(fields)
+        body: dict[str, Any] = {
+            "sku": "SKU-1",
+            "name": "The Fig Tree",
+            "category": "books",
+            "price": "19.99",
+            "stock": 10,
+            **fields,
+        }
         response = self.client.post("/api/products", json=body, headers=bearer(admin))
         assert response.status_code == 201, response.text
         return response.json()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -35,7 +35,7 @@ def test_register_returns_the_user_with_an_http_date_and_lower_cased_email(
     assert body["is_admin"] is False
     assert HTTP_DATE.fullmatch(body["created_at"])
     parsed = datetime.strptime(body["created_at"], "%a, %d %b %Y %H:%M:%S GMT")
-    assert abs(parsed - datetime.utcnow()) < timedelta(minutes=1)  # noqa: DTZ003
+    assert abs(parsed - datetime.now(UTC).replace(tzinfo=None)) < timedelta(minutes=1)
 
 
 def test_register_twice_with_the_same_email_in_other_case_is_email_taken(api: Api) -> None:
