@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -292,3 +293,27 @@ def test_write_to_outbox_takes_an_orm_session_and_commits_with_it(tmp_path: Path
     assert [(r["id"], r["version"], json.loads(r["payload"])) for r in rows] == [
         (e.id, 1, e.as_dict()) for e in written[:2]
     ]
+
+
+def test_two_concurrent_deliveries_of_one_event_apply_it_once_without_an_error(
+    tmp_path: Path,
+) -> None:
+    consumer = Consumer(tmp_path / "consumer.db")
+    apply, in_effect = consumer.handler.effect, threading.Event()
+
+    def slow(session: Session, ev: Event) -> None:
+        apply(session, ev)
+        in_effect.set()
+        time.sleep(0.2)  # the other delivery arrives while this transaction is open
+
+    consumer.handler.effect = slow
+    twice = event("order", "1")
+    results: list[bool] = []
+    first = threading.Thread(target=lambda: results.append(consumer.handler(twice)))
+    first.start()
+    in_effect.wait(5)
+    results.append(consumer.handler(twice))
+    first.join()
+
+    assert sorted(results) == [False, True]
+    assert len(consumer.rows()) == 1

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from extracted.common.events import Event
@@ -51,35 +53,44 @@ class IdempotentHandler:
     def handle_many(self, events: Sequence[Event]) -> list[bool]:
         """Apply a batch in ONE transaction (one commit instead of one per event); for each
         event, whether it ran. Any failure rolls the whole batch back and raises."""
-        try:
-            with self.sessions.begin() as session:
-                seen = self._seen(session, [event.id for event in events])
-                applied: list[bool] = []
-                for event in events:
-                    if event.id in seen:  # also a duplicate within this very batch
-                        applied.append(False)
-                        continue
-                    seen.add(event.id)
-                    session.execute(
-                        sa.insert(self.table).values(
-                            consumer=self.consumer,
-                            event_id=event.id,
-                            processed_at=datetime.now(UTC).replace(tzinfo=None),
-                        )
-                    )
+        with self.sessions.begin() as session:
+            applied: list[bool] = []
+            for event in events:
+                claimed = self._claim(session, event.id)  # False: applied before, or just now
+                if claimed:
                     self.effect(session, event)
-                    applied.append(True)
-        except IntegrityError:
-            # A concurrent delivery of the same event committed first: that one applied it.
-            if len(events) == 1:
-                with self.sessions() as session:
-                    if self._seen(session, [events[0].id]):
-                        return [False]
-            raise
+                applied.append(claimed)
         return applied
 
-    def _seen(self, session: Session, event_ids: list[str]) -> set[str]:
-        query = sa.select(self.table.c.event_id).where(
-            self.table.c.consumer == self.consumer, self.table.c.event_id.in_(event_ids)
+    def _claim(self, session: Session, event_id: str) -> bool:
+        """Record the id first thing in the transaction; whether it was new.
+
+        Insert-or-ignore, not check-then-insert: on PostgreSQL a concurrent insert of the same
+        id makes this one wait for the other's commit and then do nothing; on SQLite a write as
+        the transaction's first statement waits for the lock, where a read first would fail with
+        "database is locked" once another writer committed.
+        """
+        values = {
+            "consumer": self.consumer,
+            "event_id": event_id,
+            "processed_at": datetime.now(UTC).replace(tzinfo=None),
+        }
+        dialect = session.get_bind().dialect.name
+        if dialect == "sqlite":
+            statement: sa.Executable = (
+                sqlite_insert(self.table).values(values).on_conflict_do_nothing()
+            )
+        elif dialect == "postgresql":
+            statement = postgresql_insert(self.table).values(values).on_conflict_do_nothing()
+        else:
+            if self._seen(session, event_id):
+                return False
+            statement = sa.insert(self.table).values(values)
+        result = cast("sa.CursorResult[Any]", session.execute(statement))
+        return result.rowcount == 1
+
+    def _seen(self, session: Session, event_id: str) -> bool:
+        query = sa.select(sa.literal(1)).where(
+            self.table.c.consumer == self.consumer, self.table.c.event_id == event_id
         )
-        return set(session.execute(query).scalars())
+        return session.execute(query).first() is not None
