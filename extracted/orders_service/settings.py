@@ -15,8 +15,6 @@ class OrdersSettings(ServiceSettings):
     port: int = Field(default=8004, ge=1, le=65535, alias="ORDERS_PORT")
     auth_service_url: str = Field(default="http://127.0.0.1:8002", alias="AUTH_SERVICE_URL")
     products_service_url: str = Field(default="http://127.0.0.1:8003", alias="PRODUCTS_SERVICE_URL")
-    http_timeout_seconds: float = Field(default=5.0, gt=0, alias="ORDERS_HTTP_TIMEOUT_SECONDS")
-    http_retries: int = Field(default=2, ge=0, le=10, alias="ORDERS_HTTP_RETRIES")
     # How often the lifespan task retries releases that failed, and resolves sagas left halfway
     # by a crash; a saga is only "left" once it is older than `saga_stale_seconds`, which must
     # exceed the longest a request can take (timeouts x attempts) and stay under products'

@@ -32,7 +32,7 @@ def test_env_names_are_the_services_own(monkeypatch: pytest.MonkeyPatch) -> None
 
     monkeypatch.setenv("ORDERS_DATABASE_URL", "sqlite:///o.db")
     monkeypatch.setenv("ORDERS_PORT", "9104")
-    monkeypatch.setenv("ORDERS_HTTP_TIMEOUT_SECONDS", "1.5")
+    monkeypatch.setenv("HTTP_TIMEOUT_SECONDS", "1.5")  # shared by every service
     settings = OrdersSettings()
     assert (settings.database_url, settings.port) == ("sqlite:///o.db", 9104)
     assert settings.http_timeout_seconds == 1.5
