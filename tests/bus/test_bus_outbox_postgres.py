@@ -1,20 +1,26 @@
-"""The outbox and relay on PostgreSQL: no rowid there, so order rests on created_at alone."""
+"""The outbox, relay and idempotent handler on PostgreSQL (no rowid; real concurrent writers)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from bus_support import Consumer, event
+from sqlalchemy.orm import Session, sessionmaker
 
 from extracted.common.bus import (
     EmbeddedBus,
+    IdempotentHandler,
     OutboxRelay,
     consume_once,
     outbox_table,
+    processed_events_table,
     write_to_outbox,
 )
+from extracted.common.events import Event
 
 pytestmark = pytest.mark.postgres
 
@@ -39,5 +45,34 @@ def test_the_relay_keeps_write_order_on_postgres_even_within_one_transaction(
 
         assert [row[0] for row in consumer.rows()] == [e.id for e in written]
         bus.close()
+    finally:
+        engine.dispose()
+
+
+def test_concurrent_deliveries_of_one_event_apply_it_once_on_postgres(postgres_url: str) -> None:
+    engine = sa.create_engine(postgres_url)
+    metadata = sa.MetaData()
+    processed = processed_events_table(metadata)
+    effects = sa.Table("effects", metadata, sa.Column("event_id", sa.String(36), nullable=False))
+    metadata.create_all(engine)
+    in_effect = threading.Event()
+
+    def slow(session: Session, ev: Event) -> None:
+        session.execute(sa.insert(effects).values(event_id=ev.id))
+        in_effect.set()
+        time.sleep(0.2)  # the other delivery's insert waits on this uncommitted id
+
+    handler = IdempotentHandler(sessionmaker(engine), slow, "projector", processed)
+    twice, results = event("order", "1"), []
+    try:
+        first = threading.Thread(target=lambda: results.append(handler(twice)))
+        first.start()
+        in_effect.wait(5)
+        results.append(handler(twice))
+        first.join()
+
+        assert sorted(results) == [False, True]
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(effects)).scalar() == 1
     finally:
         engine.dispose()

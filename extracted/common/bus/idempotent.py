@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -68,7 +67,7 @@ class IdempotentHandler:
         Insert-or-ignore, not check-then-insert: on PostgreSQL a concurrent insert of the same
         id makes this one wait for the other's commit and then do nothing; on SQLite a write as
         the transaction's first statement waits for the lock, where a read first would fail with
-        "database is locked" once another writer committed.
+        "database is locked" once another writer committed. (Needs SQLite 3.35+ for RETURNING.)
         """
         values = {
             "consumer": self.consumer,
@@ -76,18 +75,22 @@ class IdempotentHandler:
             "processed_at": datetime.now(UTC).replace(tzinfo=None),
         }
         dialect = session.get_bind().dialect.name
-        if dialect == "sqlite":
-            statement: sa.Executable = (
-                sqlite_insert(self.table).values(values).on_conflict_do_nothing()
+        if dialect in ("sqlite", "postgresql"):
+            insert = sqlite_insert if dialect == "sqlite" else postgresql_insert
+            # RETURNING, not rowcount: psycopg reports -1 for a single INSERT here.
+            statement = (
+                insert(self.table)
+                .values(values)
+                .on_conflict_do_nothing()
+                .returning(self.table.c.event_id)
             )
-        elif dialect == "postgresql":
-            statement = postgresql_insert(self.table).values(values).on_conflict_do_nothing()
-        else:
-            if self._seen(session, event_id):
-                return False
-            statement = sa.insert(self.table).values(values)
-        result = cast("sa.CursorResult[Any]", session.execute(statement))
-        return result.rowcount == 1
+            return session.execute(statement).first() is not None
+        # Elsewhere a race ends in IntegrityError: the delivery is nacked, and its redelivery
+        # finds the id recorded.
+        if self._seen(session, event_id):
+            return False
+        session.execute(sa.insert(self.table).values(values))
+        return True
 
     def _seen(self, session: Session, event_id: str) -> bool:
         query = sa.select(sa.literal(1)).where(
