@@ -68,8 +68,9 @@ class AiohttpForwarder:
             self._session = None
 
     async def send(self, request: UpstreamRequest) -> UpstreamResponse:
-        if self._session is None:
-            raise RuntimeError("AiohttpForwarder.send before start(): run the ASGI lifespan")
+        if self._session is None:  # served without a lifespan (uvicorn --lifespan off)
+            await self.start()
+        assert self._session is not None
         timeout = aiohttp.ClientTimeout(
             total=None,
             connect=min(self._connect_timeout, request.timeout),

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
+from migration_plan.parity import ParityRules
 from migration_plan.plan import (
     Endpoint,
     Mode,
@@ -45,7 +45,7 @@ class RouteFlag:
     fallback: bool
     phase: int
     overridden: bool = False
-    parity: Any = None  # migration_plan.parity.ParityRules when the engine is installed
+    parity: ParityRules = field(default_factory=ParityRules)
 
 
 @dataclass(slots=True)
@@ -121,14 +121,6 @@ class RouteTable:
         return None
 
 
-def _parity_rules(endpoint: Endpoint) -> Any:
-    try:
-        from migration_plan.parity import ParityRules
-    except ImportError:  # shadow comparisons then use the comparator's defaults
-        return None
-    return ParityRules.model_validate(endpoint.parity)
-
-
 def effective_flag(endpoint: Endpoint, override: RouteOverride | None) -> RouteFlag:
     mode = override.mode if override else endpoint.mode
     percent = endpoint.canary_percent
@@ -146,7 +138,7 @@ def effective_flag(endpoint: Endpoint, override: RouteOverride | None) -> RouteF
         fallback=endpoint.fallback,
         phase=endpoint.phase,
         overridden=override is not None,
-        parity=_parity_rules(endpoint),
+        parity=endpoint.parity,
     )
 
 

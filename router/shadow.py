@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from migration_plan.parity import ObservedResponse, ParityRules, compare_responses
 from router.forwarding import Forwarder, UpstreamError, UpstreamRequest
 from router.metrics import RouterMetrics
 from router.stats import Stats, redact_body, redact_headers
@@ -41,17 +42,16 @@ class Observed:
     body: bytes
 
 
-Comparator = Callable[[Observed, Observed, Any], Verdict]
+Comparator = Callable[[Observed, Observed, ParityRules], Verdict]
 
 
-def parity_comparator(legacy: Observed, extracted: Observed, rules: Any) -> Verdict:
+def parity_comparator(legacy: Observed, extracted: Observed, rules: ParityRules) -> Verdict:
     """Compare with the parity engine (`migration_plan.parity`)."""
-    from migration_plan.parity import ObservedResponse, ParityRules, compare_responses
 
     def observed(o: Observed) -> ObservedResponse:
         return ObservedResponse(status=o.status, headers=dict(o.headers), body=o.body)
 
-    result = compare_responses(observed(legacy), observed(extracted), rules or ParityRules())
+    result = compare_responses(observed(legacy), observed(extracted), rules)
     return Verdict(result.matched, tuple(str(d) for d in result.differences))
 
 
@@ -94,7 +94,7 @@ class Mirror:
     headers: Headers
     timeout: float
     legacy_timeout: float
-    parity: Any
+    parity: ParityRules
     request: BodyTee
     response: BodyTee
     legacy_status: asyncio.Future[tuple[int, Headers]] = field(

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from migration_plan.parity import ParityRules
 from migration_plan.plan.errors import PlanError, PlanProblem
 from migration_plan.plan.model import Endpoint, Path, Plan, ShadowSettings, Upstream, plan_problems
 
@@ -42,7 +43,6 @@ def parse_plan(text: str, filename: str = "<plan>", env: Mapping[str, str] | Non
     except ValidationError as exc:
         raise PlanError(_from_validation(exc, name, lines, ())) from None
     located = [_locate(name, lines, path, message) for path, message in plan_problems(plan)]
-    located += _parity_problems(plan, name, lines)
     if located:
         raise PlanError(located)
     return apply_env_overrides(plan, env or {}, name, lines)
@@ -143,12 +143,13 @@ _MODELS: dict[tuple[str, ...], type[BaseModel]] = {
     ("upstreams", "*"): Upstream,
     ("shadow",): ShadowSettings,
     ("endpoints", "*"): Endpoint,
+    ("endpoints", "*", "parity"): ParityRules,
 }
 
 
 def _model_at(path: tuple[str | int, ...]) -> type[BaseModel] | None:
-    if len(path) == 2 and path[0] in ("upstreams", "endpoints"):
-        return _MODELS[(str(path[0]), "*")]
+    if len(path) >= 2 and path[0] in ("upstreams", "endpoints"):
+        return _MODELS.get((str(path[0]), "*", *(str(p) for p in path[2:])))
     return _MODELS.get(tuple(str(p) for p in path))
 
 
@@ -181,18 +182,3 @@ def _message(error: Any, loc: tuple[str | int, ...]) -> str:
     if message.startswith("Input should be"):
         return f"{value!r} should be" + message.removeprefix("Input should be")
     return message
-
-
-def _parity_problems(plan: Plan, name: str, lines: Lines) -> list[PlanProblem]:
-    """Check each `parity:` block against the parity engine's rules model, when it is installed."""
-    try:
-        from migration_plan.parity import ParityRules
-    except ImportError:  # the parity engine is optional for loading a plan
-        return []
-    problems: list[PlanProblem] = []
-    for index, endpoint in enumerate(plan.endpoints):
-        try:
-            ParityRules.model_validate(endpoint.parity)
-        except ValidationError as exc:
-            problems += _from_validation(exc, name, lines, ("endpoints", index, "parity"))
-    return problems

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from migration_plan.parity import ParityRules
 from migration_plan.plan.templates import RouteTemplate, parse_route
 
 STICKY_KEY_PATTERN = re.compile(
@@ -62,7 +63,7 @@ class Endpoint(_Strict):
     shadow_sample_rate: float = Field(default=1.0, ge=0, le=1, strict=True)
     dry_run: bool = Field(default=False, strict=True)
     fallback: bool = Field(default=False, strict=True)
-    parity: dict[str, Any] = Field(default_factory=dict)
+    parity: ParityRules = Field(default_factory=ParityRules)  # what may differ in shadow
 
     @field_validator("route")
     @classmethod

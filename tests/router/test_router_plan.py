@@ -199,7 +199,6 @@ def test_a_plan_that_is_not_a_mapping_is_refused() -> None:
 
 
 def test_unknown_parity_keys_are_located_inside_the_parity_block() -> None:
-    pytest.importorskip("migration_plan.parity")
     text = GOOD.replace("    dry_run: true\n", "    dry_run: true\n    parity: {ignorez: []}\n")
     (problem,) = problems(text)
     assert problem.startswith("plan.yaml:19: endpoints[1].parity.ignorez: unknown key")

@@ -28,7 +28,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 legacy_monolith = pytest.importorskip("legacy_monolith")
 products_app = pytest.importorskip("extracted.products_service.app")
-pytest.importorskip("migration_plan.parity")
 
 CATALOGUE = [
     {

@@ -26,7 +26,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 legacy_monolith = pytest.importorskip("legacy_monolith")
 auth_app = pytest.importorskip("extracted.auth_service.app")
-pytest.importorskip("migration_plan.parity")
 
 FAST_HASH = "pbkdf2:sha256:1000"
 ALICE = {"email": "alice@example.com", "password": "correct horse", "name": "Alice"}

@@ -30,7 +30,6 @@ legacy_monolith = pytest.importorskip("legacy_monolith")
 pytest.importorskip("extracted.auth_service.app")
 pytest.importorskip("extracted.products_service.app")
 pytest.importorskip("extracted.orders_service.app")
-pytest.importorskip("migration_plan.parity")
 
 FAST_HASH = "pbkdf2:sha256:1000"
 PRODUCT = {

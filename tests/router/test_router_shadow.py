@@ -12,7 +12,6 @@ from test_router_modes import endpoint
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
-pytest.importorskip("migration_plan.parity")
 
 SHADOW = "shadow: {timeout_seconds: 0.5, max_concurrency: 2, max_body_bytes: 100}\n"
 PRODUCT = endpoint("GET /api/products/{id}", mode="shadow")
