@@ -178,7 +178,8 @@ def _message(error: Any, loc: tuple[str | int, ...]) -> str:
         return f"{value!r} is not one of {options}"
     message = str(error["msg"])
     if message.startswith("Value error, "):
-        return message.removeprefix("Value error, ")
+        # validators that name their own field would repeat it after the located field path
+        return message.removeprefix("Value error, ").removeprefix(f"{loc[-1]}: " if loc else "")
     if message.startswith("Input should be"):
         return f"{value!r} should be" + message.removeprefix("Input should be")
     return message

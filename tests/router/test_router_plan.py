@@ -237,3 +237,9 @@ def test_the_repository_plan_is_valid_and_covers_the_contract() -> None:
     assert all(e.mode is Mode.LEGACY for e in plan.endpoints)
     assert all(e.dry_run for e in plan.endpoints if e.template.method in ("POST", "PATCH"))
     assert len(plan.endpoints) == 14
+
+
+def test_parity_rule_errors_name_the_field_once() -> None:
+    text = GOOD.replace("    dry_run: true\n", "    dry_run: true\n    parity: {ignore: [id]}\n")
+    (problem,) = problems(text)
+    assert problem.startswith("plan.yaml:19: endpoints[1].parity.ignore: pointer pattern 'id'")
