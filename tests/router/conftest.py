@@ -12,6 +12,7 @@ import httpx
 import pytest
 import structlog
 from router_fakes import (
+    ADMIN_TOKEN,
     LEGACY,
     ORDERS,
     PRODUCTS,
@@ -28,8 +29,6 @@ from router.app import RouterApp, create_app
 from router.httpx_forwarder import HttpxForwarder
 from router.settings import RouterSettings
 from router.shadow import Comparator, parity_comparator
-
-ADMIN_TOKEN = "test-admin-token"
 
 
 @dataclass
@@ -96,62 +95,3 @@ def rig_factory() -> Callable[..., Any]:
                 yield Rig(app, client, transport, products, orders, stream)
 
     return make
-
-
-@dataclass
-class RawResponse:
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        for k, v in self.headers:
-            if k == name:
-                return v
-        return None
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-async def call_asgi(
-    app: Any,
-    method: str,
-    raw_path: bytes,
-    *,
-    headers: list[tuple[bytes, bytes]] | None = None,
-    body: list[bytes] | None = None,
-    query: bytes = b"",
-) -> RawResponse:
-    """Drive the ASGI app with an exact raw path (no client-side normalisation)."""
-    chunks = list(body or [b""])
-    messages = [
-        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
-        for i, c in enumerate(chunks)
-    ]
-    sent: list[dict[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        return messages.pop(0) if messages else {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": raw_path.decode("latin-1"),
-        "raw_path": raw_path,
-        "query_string": query,
-        "headers": [(b"host", b"router.test"), *(headers or [])],
-        "client": ("198.51.100.1", 4000),
-        "server": ("router.test", 80),
-    }
-    await app(scope, receive, send)
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    data = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    hdrs = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start["headers"]]
-    return RawResponse(start["status"], hdrs, data)

@@ -8,8 +8,7 @@ import subprocess
 from typing import Any
 
 import pytest
-from conftest import ADMIN_TOKEN
-from test_router_modes import endpoint
+from router_fakes import ADMIN_TOKEN, endpoint
 
 from router.settings import RouterSettings
 

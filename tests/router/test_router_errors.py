@@ -6,9 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ADMIN_TOKEN, call_asgi
-from router_fakes import FuncTransport
-from test_router_modes import endpoint
+from router_fakes import ADMIN_TOKEN, FuncTransport, call_asgi, endpoint
 
 from router.settings import RouterSettings
 

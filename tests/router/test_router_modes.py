@@ -5,14 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import call_asgi
+from router_fakes import call_asgi, endpoint
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
-
-
-def endpoint(route: str, service: str = "products", **fields: Any) -> str:
-    extra = "".join(f", {k}: {v}" for k, v in fields.items())
-    return f'  - {{route: "{route}", phase: 3, service: {service}{extra}}}\n'
 
 
 async def test_legacy_mode_forwards_to_the_monolith_with_side_and_route_headers(
@@ -64,7 +59,7 @@ async def test_an_encoded_slash_stays_encoded_and_goes_to_legacy(rig_factory: An
 
 
 async def test_side_headers_can_be_turned_off(rig_factory: Any) -> None:
-    from conftest import ADMIN_TOKEN
+    from router_fakes import ADMIN_TOKEN
 
     from router.settings import RouterSettings
 

@@ -7,8 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from conftest import call_asgi
-from test_router_modes import endpoint
+from router_fakes import call_asgi, endpoint
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
