@@ -11,6 +11,8 @@ from pathlib import Path
 from bench.nginx import nginx_argv
 from bench.procs import Server, free_port
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 @dataclass(frozen=True)
 class Backend:
@@ -61,13 +63,11 @@ def _nginx(backend: Backend, options: Options, log_dir: Path) -> tuple[list[Serv
     return [Server("nginx", argv, port, log_dir / "nginx.log", backend.path)], port
 
 
-def uvicorn_argv(
-    app: str, port: int, options: Options, *extra: str, launcher: str = "uvicorn"
-) -> list[str]:
+def uvicorn_argv(app: str, port: int, options: Options, *extra: str) -> list[str]:
     return [
         sys.executable,
         "-m",
-        launcher,
+        "uvicorn",
         app,
         "--host",
         "127.0.0.1",
@@ -86,26 +86,38 @@ def lean_front(module: str) -> FrontFactory:
         port = free_port()
         env = {"LEAN_UPSTREAM": f"http://127.0.0.1:{backend.port}"}
         argv = uvicorn_argv(f"bench.{module}:app", port, options)
-        return [Server(module, argv, port, log_dir / f"{module}.log", backend.path, env)], port
+        log = log_dir / f"{module}.log"
+        return [Server(module, argv, port, log, backend.path, env, cwd=ROOT)], port
 
     return front
 
 
+def strangler_argv(*args: str, preload: str | None = None) -> list[str]:
+    """The `strangler` CLI run by this interpreter (the venv's), maybe importing a module first."""
+    code = (
+        f"import {preload}; " if preload else ""
+    ) + "from migration_plan.cli import main; main()"
+    return [sys.executable, "-c", code, *args]
+
+
 def router_front(workers: int, shadow: bool = False, nodelay: bool = False) -> FrontFactory:
-    """The real router under uvicorn; `nodelay` works around Kludex/uvicorn#3149 for N > 1."""
+    """The real router as users run it, `strangler router serve --workers N`.
+
+    `nodelay` preloads bench.uvicorn_nodelay, which works around Kludex/uvicorn#3149 for N > 1.
+    """
 
     def front(backend: Backend, options: Options, log_dir: Path) -> tuple[list[Server], int]:
         from bench.router_plan import router_env
 
         port = free_port()
         env = router_env(backend, options, shadow=shadow)
-        launcher = "bench.uvicorn_nodelay" if nodelay else "uvicorn"
-        extra = ("--factory", "--workers", str(workers))
-        argv = uvicorn_argv("router.app:create_app", port, options, *extra, launcher=launcher)
+        serve = ("router", "serve", "--port", str(port), "--workers", str(workers))
+        argv = strangler_argv(*serve, preload="bench.uvicorn_nodelay" if nodelay else None)
         name = (
             f"router-{workers}w" + ("-shadow" if shadow else "") + ("-nodelay" if nodelay else "")
         )
-        return [Server(name, argv, port, log_dir / f"{name}.log", backend.path, env)], port
+        server = Server(name, argv, port, log_dir / f"{name}.log", backend.path, env, cwd=ROOT)
+        return [server], port
 
     return front
 

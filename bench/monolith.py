@@ -6,10 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.cases import strangler_argv
 from bench.procs import Server, free_port
-
-# The CLI's entry point, run with this interpreter (the venv's), so no PATH lookup is involved.
-STRANGLER = [sys.executable, "-c", "from migration_plan.cli import main; main()"]
 
 
 class SeedFailed(RuntimeError):
@@ -20,7 +18,7 @@ def seeded_database(work_dir: Path) -> str:
     url = f"sqlite:///{work_dir / 'monolith.db'}"
     for command in (["db", "upgrade"], ["seed"]):
         done = subprocess.run(
-            [*STRANGLER, *command, "--database-url", url],
+            strangler_argv(*command, "--database-url", url),
             capture_output=True,
             text=True,
             timeout=120,

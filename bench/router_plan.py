@@ -42,5 +42,6 @@ def router_env(backend: Backend, options: Options, *, shadow: bool) -> dict[str,
     path.write_text(yaml.safe_dump(plan, sort_keys=False))
     return {
         "ROUTER_PLAN": str(path),
+        "ROUTER_HOST": "127.0.0.1",
         "ROUTER_ACCESS_LOG": "true" if options.router_access_log else "false",
     }

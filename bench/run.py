@@ -63,7 +63,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--uvicorn-arg",
         action="append",
         default=[],
-        help="extra argument for every uvicorn, e.g. --uvicorn-arg=--http=httptools",
+        help="extra argument for the lean proxies' uvicorn, e.g. --uvicorn-arg=--http=h11",
+    )
+    p.add_argument(
+        "--nice",
+        type=int,
+        default=0,
+        help="niceness for the harness and all it starts (0); negative needs root and takes\n"
+        "CPU from whoever else uses the box, for steadier numbers on a shared machine",
     )
     p.add_argument("--router-access-log", action="store_true", help="keep the router's access log")
     p.add_argument("--keep-work-dir", action="store_true", help="keep logs, configs and plans")
@@ -177,17 +184,22 @@ def run_cases(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
         with contextlib.ExitStack() as stack:
             try:
                 backend = stack.enter_context(BACKENDS[group](work_dir))
-            except BackendUnavailable as exc:
+            except (BackendUnavailable, RuntimeError) as exc:
+                # Unavailable (cannot seed) is a skip; a backend that would not start is a failure.
+                why = "skipped" if isinstance(exc, BackendUnavailable) else "failed"
                 for case in runnable:
-                    results[case.name] = {"skipped": str(exc)}
-                    print(f"SKIP {case.name}: {exc}", flush=True)
+                    results[case.name] = {why: str(exc)}
+                    print(f"{why.upper()[:4]} {case.name}: {exc}", flush=True)
                 continue
             rounds: dict[str, list[dict[str, Any]]] = {case.name: [] for case in runnable}
             for number in range(args.rounds):
                 # Every other round runs backwards, so slow drift in the box's load (other
                 # people's tests) does not always favour the cases that come first.
                 for case in runnable if number % 2 == 0 else runnable[::-1]:
-                    print(f"RUN  {case.name} [{number + 1}/{args.rounds}]: {case.describe}")
+                    print(
+                        f"RUN  {case.name} [{number + 1}/{args.rounds}]: {case.describe}",
+                        flush=True,
+                    )
                     rounds[case.name].append(run_once(case, backend, options, wrk, args))
             for name, runs in rounds.items():
                 results[name] = combine_rounds(runs)
@@ -213,6 +225,8 @@ def main(argv: list[str] | None = None) -> int:
     if not shutil.which("wrk"):
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
+    if args.nice:
+        os.nice(args.nice)  # inherited by every server and every wrk run
     work_dir = Path(tempfile.mkdtemp(prefix="strangler-bench-"))
     started = time.time()
     try:
