@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -57,20 +58,26 @@ def serve_command(
         load_plan(settings.plan, dict(os.environ))
     except PlanError as exc:
         fail(f"the plan is not usable:\n{exc}")
+    metrics_dir = None
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # Each worker counts on its own; prometheus-client merges them through this directory.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="strangler-metrics-")
+        metrics_dir = tempfile.mkdtemp(prefix="strangler-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     typer.echo(f"Router: http://{settings.host}:{settings.port} (plan {settings.plan})")
-    uvicorn_server(
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        access_log=False,  # the router writes its own structured access log
-        lifespan="on",
-        # The router is the edge: the client address must be the peer's, not an X-Forwarded-For
-        # a local client made up (it keys canaries and is appended to X-Forwarded-For).
-        proxy_headers=False,
-    )
+    try:
+        uvicorn_server(
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            access_log=False,  # the router writes its own structured access log
+            lifespan="on",
+            # The router is the edge: the client address must be the peer's, not an
+            # X-Forwarded-For a local client made up (it keys canaries and is appended to).
+            proxy_headers=False,
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def register(app: typer.Typer) -> None:

@@ -52,7 +52,8 @@ def test_serve_checks_the_plan_then_runs_uvicorn_with_the_factory(
     import os
 
     assert os.environ["ROUTER_PLAN"] == str(plan)
-    assert os.environ["PROMETHEUS_MULTIPROC_DIR"]  # several workers share their counters
+    metrics_dir = os.environ["PROMETHEUS_MULTIPROC_DIR"]  # several workers share counters
+    assert metrics_dir and not Path(metrics_dir).exists()  # and it is removed afterwards
 
 
 def test_serve_refuses_a_broken_plan_with_its_location(
