@@ -31,9 +31,9 @@ from starlette.concurrency import run_in_threadpool
 
 from extracted.common.events import Event, EventPublisher
 from extracted.common.responses import ApiError, not_found, unavailable
-from extracted.orders_service.models import PENDING, RELEASED, RESERVING
+from extracted.orders_service.models import PENDING, RESERVING
 from extracted.orders_service.pricing import Line, priced_lines
-from extracted.orders_service.store import NotPending, OrderStore
+from extracted.orders_service.store import NotPending, OrderStore, SagaAbandoned
 from extracted.orders_service.upstreams import Caller, Products, ReservationRefused
 
 log = logging.getLogger("extracted.orders_service.saga")
@@ -85,7 +85,7 @@ class OrderSaga:
             reserved = await self.products.reserve(reservation_id, requested, dry_run=False)
         except ApiError as error:
             if error.code == "insufficient_stock":  # products took nothing
-                await self._quietly(self.store.set_state, reservation_id, RELEASED)
+                await self._quietly(self.store.nothing_taken, reservation_id)
             else:  # a timeout may hide an applied reserve: release by id (products tombstones it)
                 await self.release(reservation_id)
             raise
@@ -94,6 +94,10 @@ class OrderSaga:
             order = await in_db(
                 self.store.create_order, caller.id, lines, reservation_id, dry_run=False
             )
+        except SagaAbandoned:
+            # Recovery took this request for a crashed one and is giving the stock back.
+            await self._abandon(reservation_id)
+            raise database_down() from None
         except BaseException:
             # No order was committed (or it is about to be deleted): give the stock back.
             await self._abandon(reservation_id)

@@ -36,6 +36,10 @@ class NotPending(Exception):
     """The order was not pending when the cancel tried to change it."""
 
 
+class SagaAbandoned(Exception):
+    """The saga was compensated while its order was being written; the order was not kept."""
+
+
 @dataclass(frozen=True)
 class Cancelled:
     order: dict[str, Any]
@@ -62,15 +66,16 @@ class OrderStore:
                 )
             )
 
-    def set_state(self, reservation_id: str, state: str, error: str | None = None) -> None:
+    def nothing_taken(self, reservation_id: str) -> None:
+        """products refused the reservation (short stock): the saga is over, nothing to undo."""
         with self.sessions.begin() as session:
-            values: dict[str, Any] = {"state": state, "updated_at": utcnow()}
-            if error is not None:
-                values["last_error"] = error[:500]
             session.execute(
                 update(Reservation)
-                .where(Reservation.reservation_id == reservation_id)
-                .values(**values)
+                .where(
+                    Reservation.reservation_id == reservation_id,
+                    Reservation.state == RESERVING,
+                )
+                .values(state=RELEASED, updated_at=utcnow())
             )
 
     def record_release_attempt(self, reservation_id: str, error: str | None) -> None:
@@ -91,7 +96,8 @@ class OrderStore:
     def abandon_order(self, reservation_id: str) -> None:
         """Undo a saga's local half: delete its order (if any), mark its stock to go back."""
         with self.sessions.begin() as session:
-            row = session.get(Reservation, reservation_id)
+            # Locked, so an order being committed for this saga right now is seen (and deleted).
+            row = session.get(Reservation, reservation_id, with_for_update=True)
             if row is None:
                 return
             if row.order_id is not None:
@@ -156,11 +162,18 @@ class OrderStore:
             session.add(order)
             session.flush()
             if not dry_run:
-                session.execute(
+                tied = session.execute(
                     update(Reservation)
-                    .where(Reservation.reservation_id == reservation_id)
+                    .where(
+                        Reservation.reservation_id == reservation_id,
+                        Reservation.state == RESERVING,
+                    )
                     .values(order_id=order.id, state=CONFIRMING, updated_at=now)
                 )
+                if tied.rowcount != 1:  # type: ignore[attr-defined]
+                    # The saga was given up meanwhile (its stock is going back): no order.
+                    session.rollback()
+                    raise SagaAbandoned(reservation_id)
             data = serialize.order(order)
             if dry_run:
                 session.rollback()
@@ -169,12 +182,16 @@ class OrderStore:
             return data
 
     def confirmed(self, reservation_id: str) -> None:
-        self.set_state(reservation_id, CONFIRMED)
-
-    def order_of(self, reservation_id: str) -> int | None:
-        with self.sessions() as session:
-            row = session.get(Reservation, reservation_id)
-            return None if row is None else row.order_id
+        """confirming -> confirmed; not over a cancel that queued the release meanwhile."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(Reservation)
+                .where(
+                    Reservation.reservation_id == reservation_id,
+                    Reservation.state == CONFIRMING,
+                )
+                .values(state=CONFIRMED, updated_at=utcnow())
+            )
 
     def list_orders(self, user_id: int, page: int, per_page: int) -> dict[str, Any]:
         with self.sessions() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -150,3 +151,45 @@ async def test_an_app_without_a_client_or_lifespan_says_so(database_url: str) ->
         "error": {"code": "internal_error", "message": "Internal server error"}
     }
     app.state.runtime.database.dispose()
+
+
+async def test_an_order_written_after_its_saga_was_given_up_is_not_kept(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    products: FakeProducts,
+    db: sa.Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    store = saga_of(app).store
+    original = store.create_order
+
+    def slow_writer(*args: Any, **kwargs: Any) -> Any:
+        # Recovery decided this request had crashed just before its order got written.
+        store.abandon_order(args[2])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(store, "create_order", slow_writer)
+    response = await client.post(
+        "/api/orders", json={"items": [{"product_id": 1, "quantity": 2}]}, headers=ALICE
+    )
+    assert response.status_code == 503
+    assert count(db, "orders") == 0
+    assert products.stock[1] == 10
+
+
+async def test_a_late_confirm_does_not_undo_a_cancel(
+    app: FastAPI, client: httpx.AsyncClient, products: FakeProducts, db: sa.Engine
+) -> None:
+    saga = saga_of(app)
+    rid = "55555555-5555-4555-8555-555555555555"
+    saga.store.begin_saga(rid)
+    reserved = await saga.products.reserve(rid, [(1, 1)], dry_run=False)
+    order = saga.store.create_order(2, priced_lines([(1, 1)], reserved), rid, dry_run=False)
+    cancelled = saga.store.cancel(order["id"], dry_run=False)
+    assert cancelled.reservation_id == rid
+    saga.store.confirmed(rid)  # recovery's confirm landing after the cancel
+    with db.connect() as conn:
+        state = conn.execute(sa.text("SELECT state FROM reservations")).scalar_one()
+    assert state == "releasing"
+    await saga.retry_releases()
+    assert products.stock[1] == 10
