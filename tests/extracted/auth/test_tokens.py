@@ -7,6 +7,8 @@ import pytest
 import respx
 import sqlalchemy as sa
 
+from extracted.auth_service.app import create_app
+from extracted.auth_service.settings import AuthSettings
 from extracted.common.database import make_engine
 
 from .helpers import bearer, login, make_admin, register
@@ -148,9 +150,6 @@ async def test_local_tokens_keep_working_while_the_monolith_is_down(
 async def test_an_expired_local_token_is_invalid_when_there_is_no_monolith(
     database_url: str,
 ) -> None:
-    from extracted.auth_service.app import create_app
-    from extracted.auth_service.settings import AuthSettings
-
     app = create_app(
         AuthSettings(
             database_url=database_url, password_hash_method="pbkdf2:sha256:1000", legacy_url=""
@@ -204,3 +203,20 @@ async def test_logout_succeeds_when_the_monolith_cannot_be_told(
         401, json={"error": {"code": "invalid_token", "message": "Invalid or expired token"}}
     )
     assert (await client.get("/api/auth/me", headers=bearer(token))).status_code == 401
+
+
+async def test_with_a_zero_cache_every_call_asks_the_monolith(
+    settings: AuthSettings, legacy: respx.MockRouter
+) -> None:
+    route = legacy.get("/api/auth/me").respond(200, json=MONOLITH_USER)
+    upstream = httpx.AsyncClient(transport=httpx.MockTransport(legacy.async_handler))
+    app = create_app(
+        settings.model_copy(update={"introspection_cache_seconds": 0}), client=upstream
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://a.test") as http:
+        for _ in range(2):
+            assert (await http.get("/api/auth/me", headers=bearer("tok"))).status_code == 200
+    await upstream.aclose()
+    app.state.runtime.database.dispose()
+    assert route.call_count == 2
