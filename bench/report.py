@@ -163,3 +163,45 @@ def target_lines(evaluated: list[dict[str, Any]]) -> str:
             f"  {t['status']:<5} {t['name']:<42} {_fmt(t['value'], '.3f'):>8} ({op} {t['bound']})"
         )
     return "\n".join(lines)
+
+
+def markdown(document: Mapping[str, Any]) -> str:
+    """The results JSON as README tables: `python -m bench.report bench/results/latest.json`."""
+    rows = [
+        "| case | req/s | p50 ms | p99 ms | c=1 p50 ms | paced p50 ms | proxy CPU µs/req "
+        "| errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, result in document["cases"].items():
+        if "skipped" in result or "failed" in result:
+            why = "skipped" if "skipped" in result else "failed"
+            rows.append(f"| {name} | {why}: {str(result[why]).splitlines()[0]} | | | | | | |")
+            continue
+        loaded, c1, paced = result["loaded"], result["c1"], result.get("paced", {})
+        errors = sum(
+            int(result.get(run, {}).get(k, 0))
+            for run in ("loaded", "c1", "paced")
+            for k in ("socket_errors", "timeouts", "non_2xx_3xx")
+        )
+        rows.append(
+            f"| {name} | {loaded['rps']:.0f} | {loaded['p50_ms']:.2f} | {loaded['p99_ms']:.2f} "
+            f"| {c1['p50_ms']:.3f} | {_fmt(paced.get('p50_ms'), '.3f')} "
+            f"| {_fmt(loaded.get('front_cpu_us_per_req'), '.0f')} | {errors} |"
+        )
+    rows += ["", "| ratio | value |", "| --- | ---: |"]
+    rows += [f"| {k} | {_fmt(v, '.3f')} |" for k, v in document["ratios"].items()]
+    rows += ["", "| target | value | bound | result |", "| --- | ---: | ---: | --- |"]
+    for t in document["targets"]:
+        op = ">=" if t["at_least"] else "<="
+        rows.append(
+            f"| {t['name']} | {_fmt(t['value'], '.3f')} | {op} {t['bound']} | {t['status']} |"
+        )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    with open(sys.argv[1] if len(sys.argv) > 1 else "bench/results/latest.json") as f:
+        print(markdown(json.load(f)))
