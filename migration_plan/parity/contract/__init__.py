@@ -1,0 +1,32 @@
+"""The contract suite as data: scenarios covering every endpoint of the plan, success and errors.
+
+Run them with ``strangler parity run`` or, in tests, with the pytest plugin's ``run_scenario``.
+Written against the seed (``legacy_monolith.seed``): users 1 admin, 2 alice, 3 bob, 4 carol;
+products 1..50 (product 6 has 7 in stock); orders 1 (alice, pending), 2 (alice, cancelled),
+3 (bob, pending). Values a side mints (tokens, new ids, their timestamps) are captured per side.
+"""
+
+from __future__ import annotations
+
+from ..scenario import Scenario
+from .auth import AUTH_SCENARIOS
+from .orders import ORDER_SCENARIOS
+from .products import PRODUCT_SCENARIOS
+from .routing import ROUTING_SCENARIOS
+
+SCENARIOS: tuple[Scenario, ...] = (
+    *AUTH_SCENARIOS,
+    *PRODUCT_SCENARIOS,
+    *ORDER_SCENARIOS,
+    *ROUTING_SCENARIOS,
+)
+
+
+def scenarios_for(endpoint: str | None = None) -> tuple[Scenario, ...]:
+    """Every contract scenario, or those with a step exercising ``endpoint`` (a plan route)."""
+    if endpoint is None:
+        return SCENARIOS
+    return tuple(s for s in SCENARIOS if endpoint in s.endpoints)
+
+
+__all__ = ["SCENARIOS", "scenarios_for"]

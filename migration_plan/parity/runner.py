@@ -1,0 +1,169 @@
+"""Run a scenario against two sides and compare each step with its endpoint's plan rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from migration_plan.plan import Endpoint, Plan
+
+from .compare import compare_responses
+from .difference import Comparison
+from .ids import IdMap
+from .pointers import split, unescape
+from .response import ObservedResponse
+from .rules import ParityRules
+from .scenario import JSON, Scenario, ScenarioError, SideRequest, Step, render
+from .sides import Side
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """One step: what each side was asked and answered, and the comparison."""
+
+    scenario: str
+    index: int
+    step: Step
+    legacy_request: SideRequest
+    legacy: ObservedResponse
+    extracted: ObservedResponse
+    comparison: Comparison
+    problems: tuple[str, ...] = ()  # not differences: unmet expectations, failed captures
+
+    @property
+    def endpoint(self) -> str:
+        return self.step.endpoint
+
+    @property
+    def passed(self) -> bool:
+        return self.comparison.matched and not self.problems
+
+    def first_line(self) -> str:
+        """The first thing wrong, on one line (for results files and JUnit messages)."""
+        if self.problems:
+            return self.problems[0]
+        if self.comparison.differences:
+            return str(self.comparison.differences[0])
+        return "match"
+
+    def summary(self) -> str:
+        head = f"step {self.index + 1} {self.step.label} [{self.endpoint}]"
+        lines = [head]
+        lines += [f"  {problem}" for problem in self.problems]
+        if not self.comparison.matched:
+            lines += ["  " + line for line in self.comparison.summary().splitlines()]
+        return "\n".join(lines)
+
+
+@dataclass(slots=True)
+class ScenarioResult:
+    scenario: Scenario
+    steps: list[StepResult] = field(default_factory=list)
+    error: str | None = None  # the scenario stopped here (an exception, an unusable capture)
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(step.passed for step in self.steps)
+
+    def failures(self) -> list[StepResult]:
+        return [step for step in self.steps if not step.passed]
+
+    def summary(self) -> str:
+        """Readable diff summary per failing step (what a pytest assertion shows)."""
+        lines = [f"scenario {self.scenario.name!r}: " + ("pass" if self.passed else "FAIL")]
+        lines += [step.summary() for step in self.failures()]
+        if self.error:
+            lines.append(f"  stopped: {self.error}")
+        return "\n".join(lines)
+
+
+class UnknownEndpoint(ScenarioError):
+    """A step names a route the plan does not have."""
+
+
+def rules_for(step: Step, endpoint: Endpoint) -> ParityRules:
+    rules = endpoint.parity
+    if step.compare_headers:
+        rules = rules.model_copy(update={"headers": (*rules.headers, *step.compare_headers)})
+    return rules
+
+
+def endpoint_of(plan: Plan, route: str) -> Endpoint:
+    endpoint = plan.endpoint(route)
+    if endpoint is None:
+        raise UnknownEndpoint(f"{route!r} is not an endpoint of the plan")
+    return endpoint
+
+
+def pointer_value(response: ObservedResponse, pointer: str) -> JSON:
+    """The value at ``pointer`` of a JSON answer; KeyError saying where it stopped."""
+    try:
+        value: JSON = json.loads(response.body)
+    except ValueError:
+        raise KeyError(f"status {response.status} answer is not JSON") from None
+    for segment in split(pointer):
+        key = unescape(segment)
+        if isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        elif isinstance(value, dict) and key in value:
+            value = value[key]
+        else:
+            raise KeyError(f"status {response.status} answer has no {pointer}")
+    return value
+
+
+def run_scenario(
+    scenario: Scenario,
+    legacy: Side,
+    extracted: Side,
+    plan: Plan,
+    variables: Mapping[str, JSON] | None = None,
+) -> ScenarioResult:
+    """Run every step on both sides in order; each side keeps its own captured values."""
+    state = {"legacy": dict(variables or {}), "extracted": dict(variables or {})}
+    ids = IdMap()
+    result = ScenarioResult(scenario)
+    for index, step in enumerate(scenario.steps):
+        where = f"{scenario.name!r} step {index + 1} ({step.label})"
+        try:
+            endpoint = endpoint_of(plan, step.endpoint)
+            legacy_request = render(step, state["legacy"], where)
+            answers = (
+                legacy.send(legacy_request, endpoint),
+                extracted.send(render(step, state["extracted"], where), endpoint),
+            )
+        except Exception as error:  # a side that cannot answer stops the scenario, not the run
+            result.error = f"{where}: {type(error).__name__}: {error}"
+            return result
+        problems: list[str] = []
+        if step.expect is not None and answers[0].status != step.expect:
+            problems.append(
+                f"legacy answered {answers[0].status}, the scenario expects {step.expect}"
+            )
+        for capture in step.captures:
+            try:
+                values = [pointer_value(answer, capture.pointer) for answer in answers]
+            except KeyError as missing:
+                problems.append(f"capture {{{capture.name}}}: {missing.args[0]}")
+                continue
+            state["legacy"][capture.name], state["extracted"][capture.name] = values
+            if capture.map_id:
+                ids.learn(values[0], values[1], (*capture.fields, capture.name))
+        comparison = compare_responses(answers[0], ids.apply(answers[1]), rules_for(step, endpoint))
+        result.steps.append(
+            StepResult(
+                scenario.name,
+                index,
+                step,
+                legacy_request,
+                answers[0],
+                answers[1],
+                comparison,
+                tuple(problems),
+            )
+        )
+        if any(problem.startswith("capture") for problem in problems):
+            result.error = f"{where}: a later step needs a value this step did not give"
+            return result
+    return result
