@@ -13,7 +13,16 @@ from pydantic import BaseModel, ValidationError
 
 from migration_plan.parity import ParityRules
 from migration_plan.plan.errors import PlanError, PlanProblem
-from migration_plan.plan.model import Endpoint, Path, Plan, ShadowSettings, Upstream, plan_problems
+from migration_plan.plan.model import (
+    Endpoint,
+    GateOverride,
+    GateSettings,
+    Path,
+    Plan,
+    ShadowSettings,
+    Upstream,
+    plan_problems,
+)
 
 Lines = dict[tuple[str, ...], int]
 
@@ -144,6 +153,8 @@ _MODELS: dict[tuple[str, ...], type[BaseModel]] = {
     ("shadow",): ShadowSettings,
     ("endpoints", "*"): Endpoint,
     ("endpoints", "*", "parity"): ParityRules,
+    ("gates",): GateSettings,
+    ("endpoints", "*", "gates"): GateOverride,
 }
 
 

@@ -51,6 +51,22 @@ class ShadowSettings(_Strict):
     max_body_bytes: int = Field(default=65536, ge=0, le=64 * 1024 * 1024, strict=True)
 
 
+class GateSettings(_Strict):
+    """Evidence an endpoint needs before it moves to canary or extracted."""
+
+    min_shadow_comparisons: int = Field(default=200, ge=0, strict=True)
+    max_mismatch_rate: float = Field(default=0.01, ge=0, le=1, strict=True)
+    require_parity: bool = Field(default=True, strict=True)
+
+
+class GateOverride(_Strict):
+    """Per-endpoint changes to the plan's gates (unset fields keep the plan's value)."""
+
+    min_shadow_comparisons: int | None = Field(default=None, ge=0, strict=True)
+    max_mismatch_rate: float | None = Field(default=None, ge=0, le=1, strict=True)
+    require_parity: bool | None = Field(default=None, strict=True)
+
+
 class Endpoint(_Strict):
     """One route flag: which side answers an endpoint, and how it moves over."""
 
@@ -64,6 +80,7 @@ class Endpoint(_Strict):
     dry_run: bool = Field(default=False, strict=True)
     fallback: bool = Field(default=False, strict=True)
     parity: ParityRules = Field(default_factory=ParityRules)  # what may differ in shadow
+    gates: GateOverride = Field(default_factory=GateOverride)
 
     @field_validator("route")
     @classmethod
@@ -94,6 +111,14 @@ class Plan(_Strict):
     phases: dict[int, str] = Field(default_factory=dict)
     shadow: ShadowSettings = Field(default_factory=ShadowSettings)
     endpoints: list[Endpoint] = Field(default_factory=list)
+    gates: GateSettings = Field(default_factory=GateSettings)
+    # table -> the upstream (service) that owns it once its phase is done; for data sync and seams
+    tables: dict[str, str] = Field(default_factory=dict)
+
+    def gates_for(self, endpoint: Endpoint) -> GateSettings:
+        """The plan's gates with the endpoint's own overrides applied."""
+        changes = {k: v for k, v in endpoint.gates.model_dump().items() if v is not None}
+        return self.gates.model_copy(update=changes)
 
     def endpoint(self, route: str) -> Endpoint | None:
         """The endpoint whose route is `route` (compared after normalising its spelling)."""
@@ -143,4 +168,7 @@ def plan_problems(plan: Plan) -> list[tuple[Path, str]]:
             problems.append(
                 ((*where, "canary_percent"), "is required when mode is canary (0..100)")
             )
+    for table, owner in plan.tables.items():
+        if owner not in plan.upstreams:
+            problems.append((("tables", table), f"{owner!r} is not a declared upstream ({names})"))
     return problems
