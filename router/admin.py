@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from migration_plan.plan import Mode, parse_route
+from migration_plan.plan.transitions import next_stage
 from router.responses import send_bytes, send_error, send_json
+from router.runtime import StateStoreUnavailable
 from router.types import Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -28,6 +31,14 @@ class FlipError(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+
+
+class GateRefused(FlipError):
+    """A flip the transition rule or the gates refuse; `problems` say what evidence is missing."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("gate", "; ".join(problems))
+        self.problems = tuple(problems)
 
 
 class Admin:
@@ -87,6 +98,11 @@ class Admin:
 
     async def _readyz(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
         ready = self._router.ready
+        if ready and not self._router.state_store_up:
+            # still serving, from the last known state: replicas must not all leave the pool
+            state = "unreachable: serving the last known state"
+            await send_json(send, 200, {"status": "degraded", "state_store": state})
+            return
         await send_json(send, 200 if ready else 503, {"status": "ready" if ready else "starting"})
 
     async def _routes(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
@@ -104,10 +120,22 @@ class Admin:
                 "fallback": flag.fallback,
                 "overridden": flag.overridden,
                 "stats": stats.snapshot(flag.route),
+                "gate": self._gate(flag),
             }
             for flag in table.flags
         ]
         await send_json(send, 200, {"routes": routes, "unmatched": {"stats": stats.snapshot("*")}})
+
+    def _gate(self, flag: Any) -> dict[str, Any]:
+        """Whether the next stage's gate would open now (same decision as a flip)."""
+        target = next_stage(flag.mode)
+        if target is None:
+            return {"next": None, "open": True, "problems": []}
+        percent = flag.canary_percent if flag.mode is Mode.CANARY else None
+        if target is Mode.CANARY:
+            percent = 1.0
+        decision = self._router.decide(flag, target, percent)
+        return {"next": target.value, "open": decision.allowed, "problems": list(decision.problems)}
 
     async def _history(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
         history = await self._router.runtime.history()
@@ -126,14 +154,20 @@ class Admin:
             return
         try:
             record = await self._router.flip(**_flip_args(payload))
+        except GateRefused as exc:
+            await send_error(send, 409, str(exc), rid)
+            return
         except FlipError as exc:
             await send_error(send, 422, str(exc), rid)
+            return
+        except StateStoreUnavailable as exc:
+            await send_error(send, 503, f"state store unavailable, nothing changed: {exc}", rid)
             return
         await send_json(send, 200, record.as_dict())
 
 
 def _flip_args(payload: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(payload) - {"route", "mode", "percent", "reason", "actor"}
+    unknown = set(payload) - {"route", "mode", "percent", "reason", "actor", "force"}
     if unknown:
         raise FlipError(sorted(unknown)[0], "unknown field")
     for field in ("route", "mode", "reason", "actor"):
@@ -154,7 +188,11 @@ def _flip_args(payload: dict[str, Any]) -> dict[str, Any]:
         isinstance(percent, bool) or not isinstance(percent, int | float) or not 0 <= percent <= 100
     ):
         raise FlipError("percent", "must be a number from 0 to 100")
+    force = payload.get("force", False)
+    if not isinstance(force, bool):
+        raise FlipError("force", "must be true or false")
     return {
+        "force": force,
         "route": route,
         "mode": mode,
         "percent": None if percent is None else float(percent),

@@ -6,20 +6,23 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TextIO
 
 from migration_plan.plan import Mode, Plan, PlanError, load_plan
+from migration_plan.plan.evidence import ParityResults, ShadowEvidence
+from migration_plan.plan.gates import Decision, decide
+from migration_plan.plan.transitions import Transition
 from router.access_log import AccessLog, make_access_log, make_event_log
-from router.admin import Admin, FlipError, is_admin_path
+from router.admin import Admin, FlipError, GateRefused, is_admin_path
 from router.aiohttp_forwarder import AiohttpForwarder
 from router.forwarding import Forwarder
 from router.headers import decode, request_id
 from router.metrics import RouterMetrics
 from router.proxy import Proxy
 from router.reload import PlanWatcher, Signature, signature
-from router.routing import RouteOverride, RouteTable, compile_table
+from router.routing import RouteFlag, RouteOverride, RouteTable, compile_table
 from router.runtime import FlipRecord, InMemoryRuntimeState, RuntimeState
 from router.settings import RouterSettings
 from router.shadow import Comparator, Shadower, parity_comparator
@@ -44,6 +47,7 @@ class RouterApp:
         comparator: Comparator = parity_comparator,
         access_log: AccessLog | None = None,
         event_log: AccessLog | None = None,
+        parity_results: Callable[[], ParityResults] | None = None,
     ) -> None:
         self.settings = settings
         self.forwarder = forwarder
@@ -53,6 +57,8 @@ class RouterApp:
         self.shadower = Shadower(forwarder, self.stats, self.metrics, comparator)
         self.events = event_log or make_event_log()
         self.ready = False
+        self.state_store_up = True  # False: the store is unreachable; the last known state serves
+        self._parity_results = parity_results or _parity_results_from_env
         self._plan = plan
         self._plan_path = plan_path
         self._plan_signature = plan_signature
@@ -115,8 +121,10 @@ class RouterApp:
     async def startup(self) -> None:
         """Open the forwarder, load runtime overrides, start following the plan and the state."""
         await self.forwarder.start()
-        self._overrides = dict(await self.runtime.overrides())
-        self._table = compile_table(self._plan, self._overrides)
+        try:
+            await self.refresh_overrides()
+        except Exception as exc:  # serve the plan, degraded, until the store answers
+            self.events.warning("state_store_unavailable", error=repr(exc))
         interval = self.settings.reload_interval
         if interval > 0:
             self._watcher_task = asyncio.create_task(self._sync_forever(interval))
@@ -142,10 +150,21 @@ class RouterApp:
 
     async def refresh_overrides(self) -> None:
         """Recompile when the runtime state holds other overrides than the table was built with."""
-        overrides = dict(await self.runtime.overrides())
+        try:
+            overrides = dict(await self.runtime.overrides())
+        except Exception:
+            self._store_up(False)
+            raise
+        self._store_up(True)
         if overrides != self._overrides:
             self._overrides = overrides
             self._table = compile_table(self._plan, overrides)
+
+    def _store_up(self, up: bool) -> None:
+        if up != self.state_store_up:
+            self.events.info("state_store_up" if up else "state_store_down")
+        self.state_store_up = up
+        self.metrics.state_store_up.set(1 if up else 0)
 
     async def _flush_access_log(self) -> None:
         while True:
@@ -163,6 +182,9 @@ class RouterApp:
         self._watcher_task = self._flush_task = None
         await self.shadower.aclose()
         await self.forwarder.aclose()
+        close = getattr(self.runtime, "aclose", None)
+        if close is not None:
+            await close()
         if self._log_stream is not None:
             self._log_stream.flush()
 
@@ -191,20 +213,55 @@ class RouterApp:
             note="the last good plan keeps serving",
         )
 
+    def shadow_evidence(self, route: str) -> ShadowEvidence:
+        """This router's live shadow counters for `route`."""
+        shadow = self.stats.route(route).shadow
+        return ShadowEvidence(comparisons=shadow.compared, mismatches=shadow.mismatched)
+
+    def decide(
+        self, flag: RouteFlag, mode: Mode, percent: float | None, *, force: bool = False
+    ) -> Decision:
+        """The transition rule and the gates (`migration_plan.plan.gates`), on live evidence."""
+        endpoint = self._plan.endpoint(flag.route)
+        gates = self._plan.gates_for(endpoint) if endpoint else self._plan.gates
+        current_percent = flag.canary_percent if flag.mode is Mode.CANARY else None
+        transition = Transition(flag.route, flag.mode, mode, current_percent, percent)
+        evidence = self.shadow_evidence(flag.route)
+        return decide(transition, gates, evidence, self._parity_results(), force=force)
+
     async def flip(
-        self, *, route: str, mode: Mode, percent: float | None, actor: str, reason: str
+        self,
+        *,
+        route: str,
+        mode: Mode,
+        percent: float | None,
+        actor: str,
+        reason: str,
+        force: bool = False,
     ) -> FlipRecord:
-        """Override one route's mode (and canary percent) at once, recording who and why."""
+        """Override one route's mode (and canary percent) at once, recording who and why.
+
+        Refused (GateRefused) when the transition skips a stage or the gates lack evidence,
+        unless `force`; a forced flip is recorded as forced with what it overrode."""
         async with self._flip_lock:
             flag = self._table.flag(route)
             if flag is None:
                 raise FlipError("route", f"{route!r} is not an endpoint of the plan")
             if mode is Mode.CANARY and percent is None and flag.mode is not Mode.CANARY:
                 raise FlipError("percent", "is required when mode is canary (0..100)")
+            decision = self.decide(flag, mode, percent, force=force)
+            if not decision.allowed:
+                raise GateRefused(decision.problems)
             override = RouteOverride(mode, percent)
             before = {"mode": flag.mode.value, "canary_percent": flag.canary_percent}
             record = await self.runtime.flip(
-                flag.route, override, actor=actor, reason=reason, before=before
+                flag.route,
+                override,
+                actor=actor,
+                reason=reason,
+                before=before,
+                forced=decision.forced,
+                overridden=decision.problems,
             )
             self._overrides = dict(await self.runtime.overrides())
             self._table = compile_table(self._plan, self._overrides)
@@ -224,8 +281,16 @@ def create_app(
     comparator: Comparator = parity_comparator,
     access_log: AccessLog | None = None,
     event_log: AccessLog | None = None,
+    parity_results: Callable[[], ParityResults] | None = None,
 ) -> RouterApp:
-    """Build the router. With no arguments (uvicorn --factory) settings and plan come from env."""
+    """Build the router. With no arguments (uvicorn --factory) settings and plan come from env.
+
+    The runtime state store comes from STRANGLER_STATE (file by default) only when the factory
+    reads its own settings; a caller passing settings and no `runtime` gets in-memory state."""
+    if runtime is None and settings is None:
+        from migration_plan.state import state_from_env
+
+        runtime = state_from_env(os.environ)
     settings = settings or RouterSettings()
     plan_path: Path | None = None
     plan_signature: Signature = None
@@ -247,4 +312,11 @@ def create_app(
         comparator=comparator,
         access_log=access_log,
         event_log=event_log,
+        parity_results=parity_results,
     )
+
+
+def _parity_results_from_env() -> ParityResults:
+    from migration_plan.state.evidence import read_parity_results
+
+    return read_parity_results(os.environ)

@@ -82,6 +82,13 @@ class RouterMetrics:
             registry=r,
             multiprocess_mode="livesum",
         )
+        self.state_store_up = Gauge(
+            "strangler_state_store_up",
+            "1 while the runtime state store answers; 0 while the last known state is served.",
+            registry=r,
+            multiprocess_mode="min",
+        )
+        self.state_store_up.set(1)
         self.plan_reloads = Counter(
             "strangler_router_plan_reloads",
             "Plan reloads that took effect.",

@@ -7,7 +7,7 @@ implement the same protocol to share flips between workers and restarts.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -25,9 +25,15 @@ class FlipRecord:
     route: str
     before: Mapping[str, Any]
     after: Mapping[str, Any]
+    forced: bool = False  # a refused transition or gate let through with --force
+    overridden: tuple[str, ...] = ()  # what was refused, when forced
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class StateStoreUnavailable(Exception):
+    """The shared state store cannot be read or written; nothing was changed."""
 
 
 class RuntimeState(Protocol):
@@ -43,6 +49,8 @@ class RuntimeState(Protocol):
         actor: str,
         reason: str,
         before: Mapping[str, Any],
+        forced: bool = False,
+        overridden: Sequence[str] = (),
     ) -> FlipRecord: ...
 
     async def history(self) -> list[FlipRecord]: ...
@@ -67,6 +75,8 @@ class InMemoryRuntimeState:
         actor: str,
         reason: str,
         before: Mapping[str, Any],
+        forced: bool = False,
+        overridden: Sequence[str] = (),
     ) -> FlipRecord:
         async with self._lock:
             self._overrides[route] = override
@@ -78,6 +88,8 @@ class InMemoryRuntimeState:
                 route=route,
                 before=dict(before),
                 after=after,
+                forced=forced,
+                overridden=tuple(overridden),
             )
             self._history.append(record)
             return record

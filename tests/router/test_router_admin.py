@@ -67,6 +67,7 @@ async def test_a_flip_applies_at_once_and_is_recorded_in_history(rig_factory: An
                 "mode": "extracted",
                 "reason": "parity green",
                 "actor": "alice",
+                "force": True,  # legacy -> extracted skips stages: gated (tests/plan)
             },
         )
         after = (await rig.client.get("/api/echo/1")).json()["side"]

@@ -139,7 +139,12 @@ async def test_a_runtime_flip_survives_a_plan_reload(tmp_path: Path) -> None:
     app = build(plan, io.StringIO())
     async with app.running():
         record = await app.flip(
-            route="GET /api/echo/{id}", mode=Mode.EXTRACTED, percent=None, actor="a", reason="r"
+            route="GET /api/echo/{id}",
+            mode=Mode.EXTRACTED,
+            percent=None,
+            actor="a",
+            reason="r",
+            force=True,  # skips stages: gated (tests/plan)
         )
         assert isinstance(record, FlipRecord)
         plan.write_text(plan_yaml(endpoints("shadow")))
