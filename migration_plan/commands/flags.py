@@ -1,0 +1,486 @@
+"""Route flags from the terminal: status, flip, rollback, phase, history, diffs.
+
+Each command talks to a running router's admin API (STRANGLER_ADMIN_URL + ROUTER_ADMIN_TOKEN,
+else the `var/stack.json` that `strangler up` writes) or, with --direct or when no router runs,
+to the state store itself (STRANGLER_STATE). Gates are decided by `migration_plan.plan.gates`
+either way; see docs/plan.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import getpass
+import json
+import os
+import socket
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from migration_plan.plan import Mode, PlanError, load_plan, parse_route
+from migration_plan.plan.transitions import exposure, next_stage
+from migration_plan.state.control import (
+    AdminControl,
+    Control,
+    ControlError,
+    DirectControl,
+    FlipRefused,
+    FlipRequest,
+    admin_from_env,
+)
+
+T = TypeVar("T")
+
+DirectOption = Annotated[
+    bool, typer.Option("--direct", help="Work on the state store, not a running router.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in history).")]
+ActorOption = Annotated[
+    str | None, typer.Option("--actor", help="Who (default $USER@host; recorded in history).")
+]
+
+
+def out() -> Console:
+    # Not a terminal (a pipe, a test runner): wide enough that tables keep one line per row.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 220)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"error: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def default_actor(environ: dict[str, str] | None = None) -> str:
+    env = environ if environ is not None else dict(os.environ)
+    user = env.get("USER") or env.get("LOGNAME")
+    if not user:
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def var_dir() -> Path:
+    return Path(os.environ.get("STRANGLER_VAR_DIR") or "var")
+
+
+def open_control(direct: bool) -> Control:
+    """The admin API when a router is known (env or var/stack.json), else the store directly."""
+    environ = dict(os.environ)
+    admin = None if direct else admin_from_env(environ, var_dir())
+    if admin is not None:
+        url, token, source = admin
+        return AdminControl(url, token, source)
+    return direct_control(environ, note="" if direct else "no running router found")
+
+
+def direct_control(environ: dict[str, str], note: str = "") -> DirectControl:
+    from migration_plan.stack.locate import resolve_plan
+    from migration_plan.state import build_state
+    from migration_plan.state.evidence import read_parity_results
+    from migration_plan.state.settings import StateSettings
+
+    try:
+        settings = StateSettings.from_env(environ)
+    except ValueError as exc:
+        fail(f"invalid state store settings: {exc}")
+    if settings.STRANGLER_STATE == "memory":
+        fail(
+            "STRANGLER_STATE=memory keeps flips inside one router process: there is no store "
+            "to work on; start the router (`strangler up`) or use STRANGLER_STATE=file|redis"
+        )
+    plan_path = resolve_plan(None, environ, Path.cwd())
+    try:
+        plan = load_plan(plan_path, environ)
+    except PlanError as exc:
+        fail(f"the plan is not usable:\n{exc}")
+    return DirectControl(
+        plan, build_state(settings), settings, read_parity_results(environ), note=note
+    )
+
+
+def run(direct: bool, action: Callable[[Control], Awaitable[T]]) -> T:
+    """Open the control, run `action`, close; a ControlError ends the command (exit 1)."""
+
+    async def main() -> T:
+        control = open_control(direct)
+        try:
+            return await action(control)
+        finally:
+            await control.aclose()
+
+    try:
+        return asyncio.run(main())
+    except FlipRefused as exc:
+        lines = "\n".join(f"  - {p}" for p in exc.problems)
+        fail(
+            f"{exc.route}: flip refused (nothing changed):\n{lines}\n"
+            "Gather the evidence, or override with --force --reason (recorded as forced)."
+        )
+    except ControlError as exc:
+        fail(str(exc))
+
+
+def resolve_route(routes: list[dict[str, Any]], wanted: str) -> dict[str, Any]:
+    """The route view for `wanted` (parameter names may differ); unknown: suggest (difflib)."""
+    names = [str(r["route"]) for r in routes]
+    try:
+        key = parse_route(wanted).key
+    except ValueError:
+        key = None
+    for view in routes:
+        if key is not None and parse_route(str(view["route"])).key == key:
+            return view
+    close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise ControlError(
+        f"unknown endpoint {wanted!r}{hint} (`strangler status` lists them; "
+        'quote it: "GET /api/products/{id}")'
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:g}%"
+
+
+def _side(stats: dict[str, Any] | None, side: str) -> tuple[int, float]:
+    if not stats:
+        return 0, 0.0
+    data = stats["sides"][side]
+    requests = int(data["requests"])
+    return requests, (data["errors"] / requests if requests else 0.0)
+
+
+def status_row(view: dict[str, Any]) -> dict[str, Any]:
+    """One endpoint's status as data (shared by the table and --json)."""
+    mode = Mode(view["mode"])
+    stats = view.get("stats")
+    legacy_requests, legacy_errors = _side(stats, "legacy")
+    extracted_requests, extracted_errors = _side(stats, "extracted")
+    shadow = stats["shadow"] if stats else None
+    compared = int(shadow["compared"]) if shadow else None
+    mismatched = int(shadow["mismatched"]) if shadow else None
+    return {
+        "route": view["route"],
+        "phase": view["phase"],
+        "service": view["service"],
+        "mode": mode.value,
+        "canary_percent": view["canary_percent"] if mode is Mode.CANARY else None,
+        "percent_extracted": exposure(mode, view["canary_percent"]),
+        "overridden": view["overridden"],
+        "requests": {"legacy": legacy_requests, "extracted": extracted_requests},
+        "error_rate": {"legacy": legacy_errors, "extracted": extracted_errors},
+        "shadow": None
+        if shadow is None
+        else {
+            "comparisons": compared,
+            "mismatches": mismatched,
+            "mismatch_rate": (mismatched or 0) / compared if compared else 0.0,
+        },
+        "gate": view.get("gate"),
+    }
+
+
+def register(app: typer.Typer) -> None:
+    phase_app = typer.Typer(help="Move every endpoint of one phase.", no_args_is_help=True)
+
+    @app.command("status")
+    def status_command(json_output: JsonOption = False, direct: DirectOption = False) -> None:
+        """Every endpoint: phase, mode, % to extracted, traffic, shadow evidence, gate."""
+
+        async def action(control: Control) -> tuple[str, list[dict[str, Any]]]:
+            return control.where, [status_row(v) for v in await control.routes()]
+
+        where, rows = run(direct, action)
+        if json_output:
+            typer.echo(json.dumps({"source": where, "endpoints": rows}, indent=2))
+            return
+        table = Table(title=f"Route flags ({where})", title_justify="left")
+        for column in ("endpoint", "phase", "mode", "% extracted", "requests L/E"):
+            table.add_column(column)
+        for column in ("errors L/E", "shadow cmp", "mismatch", "gate"):
+            table.add_column(column)
+        for row in rows:
+            shadow = row["shadow"]
+            gate = row["gate"] or {}
+            if gate.get("next") is None:
+                gate_text = "done"
+            elif gate.get("open"):
+                gate_text = f"open -> {gate['next']}"
+            else:
+                gate_text = f"blocked -> {gate['next']}: " + "; ".join(gate.get("problems", []))
+            mode = row["mode"] + ("*" if row["overridden"] else "")
+            table.add_row(
+                row["route"],
+                str(row["phase"]),
+                mode,
+                f"{row['percent_extracted']:g}%",
+                f"{row['requests']['legacy']}/{row['requests']['extracted']}",
+                f"{row['error_rate']['legacy']:.1%}/{row['error_rate']['extracted']:.1%}",
+                "-" if shadow is None else str(shadow["comparisons"]),
+                "-" if shadow is None else f"{shadow['mismatch_rate']:.1%}",
+                gate_text,
+            )
+        console = out()
+        console.print(table)
+        console.print("* overridden at runtime (see `strangler plan diff`)")
+
+    @app.command("flip")
+    def flip_command(
+        endpoint: Annotated[str, typer.Argument(help='e.g. "GET /api/products/{id}"')],
+        to: Annotated[Mode, typer.Option("--to", help="The mode to move to.")],
+        reason: ReasonOption,
+        percent: Annotated[
+            float | None, typer.Option(min=0, max=100, help="Canary percent (0..100).")
+        ] = None,
+        force: Annotated[
+            bool, typer.Option("--force", help="Override a refused transition or gate.")
+        ] = False,
+        actor: ActorOption = None,
+        direct: DirectOption = False,
+    ) -> None:
+        """Move one endpoint: legacy -> shadow -> canary -> extracted (gated), or back."""
+        if not reason.strip():
+            fail("--reason must say why")
+
+        async def action(control: Control) -> tuple[str, dict[str, Any]]:
+            view = resolve_route(await control.routes(), endpoint)
+            request = FlipRequest(
+                view["route"], to, percent, reason.strip(), actor or default_actor(), force
+            )
+            return control.where, await control.flip(request)
+
+        where, record = run(direct, action)
+        _print_record(record, where)
+
+    @app.command("rollback")
+    def rollback_command(
+        reason: ReasonOption,
+        endpoint: Annotated[str | None, typer.Argument(help="One endpoint.")] = None,
+        phase: Annotated[
+            int | None, typer.Option("--phase", help="Every endpoint of a phase.")
+        ] = None,
+        all_endpoints: Annotated[bool, typer.Option("--all", help="Every endpoint.")] = False,
+        actor: ActorOption = None,
+        direct: DirectOption = False,
+    ) -> None:
+        """Send endpoints back to legacy at once (always allowed, never gated)."""
+        chosen = sum(x for x in (endpoint is not None, phase is not None, all_endpoints))
+        if chosen != 1:
+            fail("name exactly one of ENDPOINT, --phase N or --all", 2)
+        _move_many(
+            direct,
+            lambda routes: _select(routes, endpoint, phase),
+            lambda view: Mode.LEGACY if view["mode"] != Mode.LEGACY.value else None,
+            None,
+            reason,
+            actor,
+            force=False,
+        )
+
+    @phase_app.command("advance")
+    def phase_advance(
+        phase: Annotated[int, typer.Argument(help="The phase number.")],
+        reason: ReasonOption,
+        percent: Annotated[
+            float,
+            typer.Option(min=0, max=100, help="Canary percent for endpoints entering canary."),
+        ] = 10.0,
+        force: Annotated[bool, typer.Option("--force", help="Override refused gates.")] = False,
+        actor: ActorOption = None,
+        direct: DirectOption = False,
+    ) -> None:
+        """Move each endpoint of PHASE one stage forward (each one gated on its own)."""
+        _move_many(
+            direct,
+            lambda routes: _select(routes, None, phase),
+            lambda view: next_stage(Mode(view["mode"])),
+            percent,
+            reason,
+            actor,
+            force=force,
+        )
+
+    @phase_app.command("rollback")
+    def phase_rollback(
+        phase: Annotated[int, typer.Argument(help="The phase number.")],
+        reason: ReasonOption,
+        actor: ActorOption = None,
+        direct: DirectOption = False,
+    ) -> None:
+        """Send every endpoint of PHASE back to legacy."""
+        _move_many(
+            direct,
+            lambda routes: _select(routes, None, phase),
+            lambda view: Mode.LEGACY if view["mode"] != Mode.LEGACY.value else None,
+            None,
+            reason,
+            actor,
+            force=False,
+        )
+
+    @app.command("history")
+    def history_command(
+        json_output: JsonOption = False,
+        endpoint: Annotated[
+            str | None, typer.Option("--endpoint", help="Only this endpoint.")
+        ] = None,
+        direct: DirectOption = False,
+    ) -> None:
+        """Every runtime flip: when, who, why, before -> after, forced or not."""
+
+        async def action(control: Control) -> tuple[str, list[dict[str, Any]]]:
+            records = await control.history()
+            if endpoint is not None:
+                route = resolve_route(await control.routes(), endpoint)["route"]
+                records = [r for r in records if r["route"] == route]
+            return control.where, records
+
+        where, records = run(direct, action)
+        if json_output:
+            typer.echo(json.dumps({"source": where, "history": records}, indent=2))
+            return
+        table = Table(title=f"History ({where})", title_justify="left")
+        for column in ("at", "actor", "endpoint", "before", "after", "forced", "reason"):
+            table.add_column(column)
+        for r in records:
+            table.add_row(
+                r["at"],
+                r["actor"],
+                r["route"],
+                _mode_text(r["before"]),
+                _mode_text(r["after"]),
+                "FORCED" if r.get("forced") else "",
+                r["reason"],
+            )
+        out().print(table)
+
+    @app.command("diffs")
+    def diffs_command(
+        endpoint: Annotated[str, typer.Argument(help='e.g. "GET /api/products/{id}"')],
+        limit: Annotated[int, typer.Option(min=1, help="How many examples.")] = 5,
+        json_output: JsonOption = False,
+    ) -> None:
+        """The latest shadow mismatches of ENDPOINT, with their differences (redacted)."""
+
+        async def action(control: Control) -> list[dict[str, Any]]:
+            route = resolve_route(await control.routes(), endpoint)["route"]
+            examples = [m for m in await control.mismatches() if m.get("route") == route]
+            return examples[:limit]
+
+        examples = run(False, action)
+        if json_output:
+            typer.echo(json.dumps({"mismatches": examples}, indent=2))
+            return
+        console = out()
+        if not examples:
+            console.print(f"No shadow mismatches recorded for {endpoint}.")
+            return
+        for example in examples:
+            console.print(
+                f"[bold]{example['method']} {example['url']}[/] "
+                f"request {example.get('request_id', '')}: "
+                f"legacy {example['legacy']['status']}, extracted {example['extracted']['status']}"
+            )
+            for difference in example.get("differences", []):
+                console.print(f"  - {difference}", markup=False)
+            for side in ("legacy", "extracted"):
+                console.print(f"  {side}: {example[side]['body']}", markup=False)
+
+    app.add_typer(phase_app, name="phase")
+
+
+def _mode_text(state: dict[str, Any]) -> str:
+    mode = str(state.get("mode"))
+    if mode == Mode.CANARY.value:
+        return f"canary {_percent(state.get('canary_percent'))}"
+    return mode
+
+
+def _print_record(record: dict[str, Any], where: str) -> None:
+    console = out()
+    forced = " (FORCED)" if record.get("forced") else ""
+    console.print(
+        f"{record['route']}: {_mode_text(record['before'])} -> {_mode_text(record['after'])}"
+        f"{forced} by {record['actor']}: {record['reason']}",
+        markup=False,
+    )
+    for problem in record.get("overridden", []):
+        console.print(f"  overrode: {problem}", markup=False)
+    console.print(f"via the {where}", markup=False, style="dim")
+
+
+def _select(
+    routes: list[dict[str, Any]], endpoint: str | None, phase: int | None
+) -> list[dict[str, Any]]:
+    if endpoint is not None:
+        return [resolve_route(routes, endpoint)]
+    if phase is not None:
+        chosen = [r for r in routes if r["phase"] == phase]
+        if not chosen:
+            phases = ", ".join(str(p) for p in sorted({r["phase"] for r in routes}))
+            raise ControlError(f"no endpoint is in phase {phase} (phases with endpoints: {phases})")
+        return chosen
+    return routes
+
+
+def _move_many(
+    direct: bool,
+    select: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+    target: Callable[[dict[str, Any]], Mode | None],
+    percent: float | None,
+    reason: str,
+    actor: str | None,
+    *,
+    force: bool,
+) -> None:
+    """Flip each selected endpoint to its target; report each; exit 1 if any was refused."""
+    if not reason.strip():
+        fail("--reason must say why")
+    who = actor or default_actor()
+
+    async def action(control: Control) -> tuple[str, list[tuple[str, Any]]]:
+        outcomes: list[tuple[str, Any]] = []
+        for view in select(await control.routes()):
+            mode = target(view)
+            if mode is None:
+                outcomes.append(("skipped", view))
+                continue
+            entering_canary = mode is Mode.CANARY and view["mode"] != Mode.CANARY.value
+            request = FlipRequest(
+                view["route"],
+                mode,
+                percent if entering_canary else None,
+                reason.strip(),
+                who,
+                force,
+            )
+            try:
+                outcomes.append(("flipped", await control.flip(request)))
+            except FlipRefused as exc:
+                outcomes.append(("refused", exc))
+        return control.where, outcomes
+
+    where, outcomes = run(direct, action)
+    console = out()
+    refused = 0
+    for kind, value in outcomes:
+        if kind == "flipped":
+            _print_record(value, where)
+        elif kind == "skipped":
+            console.print(f"{value['route']}: already {value['mode']}, unchanged", markup=False)
+        else:
+            refused += 1
+            console.print(f"{value.route}: refused:", markup=False)
+            for problem in value.problems:
+                console.print(f"  - {problem}", markup=False)
+    if refused:
+        fail(f"{refused} endpoint(s) refused; nothing else was changed for them")

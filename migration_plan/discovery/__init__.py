@@ -1,0 +1,1 @@
+"""Discovery: the real apps' routes against the plan (coverage), a plan skeleton, and seams."""
