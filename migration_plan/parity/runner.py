@@ -61,6 +61,7 @@ class ScenarioResult:
     scenario: Scenario
     steps: list[StepResult] = field(default_factory=list)
     error: str | None = None  # the scenario stopped here (an exception, an unusable capture)
+    error_endpoint: str | None = None  # the endpoint of the step it stopped at
 
     @property
     def passed(self) -> bool:
@@ -135,6 +136,7 @@ def run_scenario(
             )
         except Exception as error:  # a side that cannot answer stops the scenario, not the run
             result.error = f"{where}: {type(error).__name__}: {error}"
+            result.error_endpoint = step.endpoint
             return result
         problems: list[str] = []
         if step.expect is not None and answers[0].status != step.expect:
@@ -165,5 +167,6 @@ def run_scenario(
         )
         if any(problem.startswith("capture") for problem in problems):
             result.error = f"{where}: a later step needs a value this step did not give"
+            result.error_endpoint = step.endpoint
             return result
     return result

@@ -1,0 +1,222 @@
+"""`strangler parity run` (the contract scenarios, with reports) and `strangler replay FILE`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from migration_plan.parity.contract import scenarios_for
+from migration_plan.parity.corpus import CorpusError, read_corpus
+from migration_plan.parity.inprocess import InProcessPair, SeededData
+from migration_plan.parity.replay import RECORDED, replay
+from migration_plan.parity.report import (
+    DEFAULT_RESULTS_PATH,
+    RESULTS_PATH_SETTING,
+    ParityReport,
+)
+from migration_plan.parity.runner import ScenarioResult
+from migration_plan.parity.sides import HttpSide, Side
+from migration_plan.parity.suite import InProcessSides, UrlSides, run_suite
+from migration_plan.plan import Plan, PlanError, load_plan
+from migration_plan.stack.locate import resolve_plan
+
+parity_app = typer.Typer(
+    help="Parity: the contract scenarios against legacy and extracted.", no_args_is_help=True
+)
+stdout = Console()
+IN_PROCESS = "in-process"
+
+PlanOption = Annotated[
+    Path | None, typer.Option("--plan", help="The migration plan (default ROUTER_PLAN).")
+]
+JunitOption = Annotated[Path | None, typer.Option("--junit", help="Write a JUnit XML report.")]
+MarkdownOption = Annotated[
+    Path | None, typer.Option("--markdown", help="Write a Markdown summary.")
+]
+
+
+def _plan(option: Path | None) -> Plan:
+    path = resolve_plan(option, os.environ, Path.cwd())
+    try:
+        return load_plan(path, dict(os.environ))
+    except (PlanError, OSError) as error:
+        stdout.print(f"[red]error:[/red] the plan {path} is not usable:\n{error}")
+        raise typer.Exit(2) from None
+
+
+def results_path(option: Path | None) -> Path:
+    """--results, else PARITY_RESULTS_PATH, else var/parity/results.json."""
+    if option is not None:
+        return option
+    return Path(os.environ.get(RESULTS_PATH_SETTING) or DEFAULT_RESULTS_PATH)
+
+
+def _progress(result: ScenarioResult) -> None:
+    mark = "[green]✓[/green]" if result.passed else "[red]✗[/red]"
+    stdout.print(f"{mark} {result.scenario.name}", highlight=False)
+
+
+def show(report: ParityReport) -> None:
+    """The per-endpoint table, then each failing step's diff."""
+    table = Table(title=f"Parity ({report.source})")
+    for column in ("endpoint", "status", "scenarios", "steps", "mismatches"):
+        table.add_column(column, justify="right" if column[0] in "sm" else "left")
+    for route, endpoint in report.endpoints.items():
+        status = "[green]pass[/green]" if endpoint.passed else "[red]fail[/red]"
+        table.add_row(
+            route,
+            status,
+            str(len(endpoint.scenarios)),
+            str(len(endpoint.steps)),
+            str(endpoint.mismatches),
+        )
+    stdout.print(table)
+    for route, endpoint in report.endpoints.items():
+        if endpoint.passed:
+            continue
+        stdout.rule(f"[red]{route}[/red]")
+        for step in endpoint.steps:
+            if not step.passed:
+                stdout.print(f"[bold]{step.scenario}[/bold]", highlight=False)
+                stdout.print(step.summary(), highlight=False, markup=False)
+        for line in endpoint.stopped:
+            stdout.print(line, highlight=False, markup=False)
+
+
+def _write(report: ParityReport, junit: Path | None, markdown: Path | None) -> None:
+    for path, text in ((junit, report.junit()), (markdown, report.markdown())):
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            stdout.print(f"wrote {path}")
+
+
+def run_command(
+    junit: JunitOption = None,
+    markdown: MarkdownOption = None,
+    results: Annotated[
+        Path | None,
+        typer.Option(
+            "--results",
+            help=f"The per-endpoint results file gates read ({RESULTS_PATH_SETTING}, "
+            f"default {DEFAULT_RESULTS_PATH}).",
+        ),
+    ] = None,
+    legacy: Annotated[
+        str | None, typer.Option("--legacy", help="Legacy base URL (default: in-process).")
+    ] = None,
+    extracted: Annotated[
+        str | None, typer.Option("--extracted", help="Extracted base URL (with --legacy).")
+    ] = None,
+    endpoint: Annotated[
+        list[str] | None,
+        typer.Option("--endpoint", help="Only scenarios exercising this route (repeatable)."),
+    ] = None,
+    plan: PlanOption = None,
+) -> None:
+    """Run the contract scenarios on both sides; non-zero exit on any mismatch."""
+    if (legacy is None) != (extracted is None):
+        stdout.print("[red]error:[/red] give both --legacy URL and --extracted URL, or neither")
+        raise typer.Exit(2)
+    the_plan = _plan(plan)
+    scenarios = list(scenarios_for()) if not endpoint else []
+    for route in endpoint or []:
+        if the_plan.endpoint(route) is None:
+            stdout.print(f"[red]error:[/red] {route!r} is not an endpoint of the plan")
+            raise typer.Exit(2)
+        wanted = the_plan.endpoint(route)
+        assert wanted is not None
+        scenarios += [s for s in scenarios_for(wanted.route) if s not in scenarios]
+    if not scenarios:
+        stdout.print("[red]error:[/red] no contract scenario exercises those endpoints")
+        raise typer.Exit(2)
+    sides = InProcessSides() if legacy is None else UrlSides(legacy, extracted or "")
+    try:
+        report = run_suite(scenarios, the_plan, sides, on_result=_progress)
+    finally:
+        sides.close()
+    show(report)
+    path = results_path(results)
+    report.write_results(path)
+    stdout.print(f"wrote {path}")
+    _write(report, junit, markdown)
+    if not report.passed:
+        failing = sum(1 for e in report.endpoints.values() if not e.passed)
+        stdout.print(f"[red]{failing} endpoint(s) differ[/red]")
+        raise typer.Exit(1)
+    stdout.print(f"[green]{len(report.endpoints)} endpoints match[/green]")
+
+
+def replay_command(
+    corpus: Annotated[Path, typer.Argument(help="A JSONL capture corpus.")],
+    against: Annotated[
+        str, typer.Option("--against", help="Extracted side: a base URL, or in-process.")
+    ] = IN_PROCESS,
+    legacy: Annotated[
+        str,
+        typer.Option(
+            "--legacy",
+            help="Legacy answers: recorded (default), a base URL, or in-process (send again).",
+        ),
+    ] = RECORDED,
+    results: Annotated[
+        Path | None, typer.Option("--results", help="Write a per-endpoint results file.")
+    ] = None,
+    junit: JunitOption = None,
+    markdown: MarkdownOption = None,
+    plan: PlanOption = None,
+) -> None:
+    """Replay each captured request and report parity per endpoint (non-zero on a mismatch)."""
+    the_plan = _plan(plan)
+    if not corpus.is_file():
+        stdout.print(f"[red]error:[/red] {corpus} is not a file")
+        raise typer.Exit(2)
+    seeded: SeededData | None = None
+    pair: InProcessPair | None = None
+    closers: list[Side] = []
+    try:
+        if IN_PROCESS in (against, legacy):
+            seeded = SeededData()
+            pair = InProcessPair.start(seeded)
+        extracted_side: Side = (
+            pair.extracted if against == IN_PROCESS and pair else HttpSide("extracted", against)
+        )
+        legacy_side: Side | None = None
+        if legacy == IN_PROCESS and pair:
+            legacy_side = pair.legacy
+        elif legacy != RECORDED:
+            legacy_side = HttpSide("legacy", legacy)
+        closers = [s for s in (extracted_side, legacy_side) if isinstance(s, HttpSide)]
+        source = f"{corpus} ({legacy}) vs {against}"
+        try:
+            report = replay(
+                read_corpus(corpus), the_plan, extracted_side, legacy_side, source=source
+            )
+        except CorpusError as error:
+            stdout.print(f"[red]error:[/red] {error}")
+            raise typer.Exit(2) from None
+    finally:
+        for side in closers:
+            side.close()
+        if pair is not None:
+            pair.close()
+        if seeded is not None:
+            seeded.close()
+    show(report)
+    if results is not None:
+        report.write_results(results)
+        stdout.print(f"wrote {results}")
+    _write(report, junit, markdown)
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    parity_app.command("run")(run_command)
+    app.add_typer(parity_app, name="parity")
+    app.command("replay")(replay_command)

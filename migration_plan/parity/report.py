@@ -1,0 +1,168 @@
+"""Per-endpoint parity results: the results file the plan's gates read, JUnit, and Markdown.
+
+The results file (``var/parity/results.json`` by default, ``PARITY_RESULTS_PATH``)::
+
+    {"version": 1, "generated_at": "2026-11-27T05:00:00+00:00", "source": "in-process",
+     "endpoints": {"GET /api/products/{id}": {"status": "pass", "scenarios": 3, "steps": 7,
+                                              "mismatches": 0, "failures": []}}}
+
+``failures`` holds ``"<scenario>: <first diff line>"`` per failing step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree as ET
+
+from .runner import ScenarioResult, StepResult
+
+RESULTS_VERSION = 1
+DEFAULT_RESULTS_PATH = Path("var/parity/results.json")
+RESULTS_PATH_SETTING = "PARITY_RESULTS_PATH"
+
+
+@dataclass(slots=True)
+class EndpointReport:
+    """Everything the suite learned about one plan endpoint."""
+
+    route: str
+    scenarios: list[str] = field(default_factory=list)
+    steps: list[StepResult] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)  # "<scenario>: <why it stopped>"
+
+    @property
+    def mismatches(self) -> int:
+        return sum(1 for step in self.steps if not step.passed) + len(self.stopped)
+
+    @property
+    def passed(self) -> bool:
+        return self.mismatches == 0
+
+    def failures(self) -> list[str]:
+        lines = [f"{s.scenario}: {s.first_line()}" for s in self.steps if not s.passed]
+        return lines + self.stopped
+
+    def as_result(self) -> dict[str, Any]:
+        return {
+            "status": "pass" if self.passed else "fail",
+            "scenarios": len(self.scenarios),
+            "steps": len(self.steps),
+            "mismatches": self.mismatches,
+            "failures": self.failures(),
+        }
+
+
+@dataclass(slots=True)
+class ParityReport:
+    """The results of one run, grouped by endpoint in the order endpoints were first seen."""
+
+    source: str
+    results: list[ScenarioResult]
+    generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    endpoints: dict[str, EndpointReport] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.endpoints = by_endpoint(self.results)
+
+    @property
+    def passed(self) -> bool:
+        return all(report.passed for report in self.endpoints.values())
+
+    def as_results_file(self) -> dict[str, Any]:
+        return {
+            "version": RESULTS_VERSION,
+            "generated_at": self.generated_at.isoformat(timespec="seconds"),
+            "source": self.source,
+            "endpoints": {route: r.as_result() for route, r in self.endpoints.items()},
+        }
+
+    def write_results(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(self.as_results_file(), indent=2) + "\n")
+        temporary.replace(path)  # a gate reading concurrently never sees half a file
+
+    def junit(self) -> str:
+        return junit_xml(self)
+
+    def markdown(self) -> str:
+        return markdown_summary(self)
+
+
+def by_endpoint(results: Iterable[ScenarioResult]) -> dict[str, EndpointReport]:
+    reports: dict[str, EndpointReport] = {}
+    for result in results:
+        for step in result.steps:
+            report = reports.setdefault(step.endpoint, EndpointReport(step.endpoint))
+            if result.scenario.name not in report.scenarios:
+                report.scenarios.append(result.scenario.name)
+            report.steps.append(step)
+        if result.error and result.error_endpoint:
+            report = reports.setdefault(
+                result.error_endpoint, EndpointReport(result.error_endpoint)
+            )
+            if result.scenario.name not in report.scenarios:
+                report.scenarios.append(result.scenario.name)
+            report.stopped.append(f"{result.scenario.name}: {result.error}")
+    return reports
+
+
+def junit_xml(report: ParityReport) -> str:
+    """One test case per (endpoint, scenario): classname is the endpoint, name the scenario."""
+    suite = ET.Element(
+        "testsuite",
+        name="parity",
+        hostname=report.source,
+        timestamp=report.generated_at.isoformat(),
+    )
+    cases = failures = 0
+    for route, endpoint in report.endpoints.items():
+        for scenario in endpoint.scenarios:
+            cases += 1
+            case = ET.SubElement(suite, "testcase", classname=route, name=scenario)
+            bad = [s for s in endpoint.steps if s.scenario == scenario and not s.passed]
+            stopped = [line for line in endpoint.stopped if line.startswith(f"{scenario}: ")]
+            if bad or stopped:
+                failures += 1
+                first = bad[0].first_line() if bad else stopped[0]
+                failure = ET.SubElement(case, "failure", message=first)
+                failure.text = "\n".join([s.summary() for s in bad] + stopped)
+    suite.set("tests", str(cases))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown_summary(report: ParityReport) -> str:
+    verdict = "all endpoints match" if report.passed else "MISMATCHES"
+    lines = [
+        f"# Parity: {verdict}",
+        "",
+        f"Source: {report.source}; generated {report.generated_at.isoformat(timespec='seconds')}.",
+        "",
+        "| endpoint | status | scenarios | steps | mismatches |",
+        "| --- | --- | ---: | ---: | ---: |",
+    ]
+    for route, endpoint in report.endpoints.items():
+        status = "pass" if endpoint.passed else "**fail**"
+        lines.append(
+            f"| `{route}` | {status} | {len(endpoint.scenarios)} | {len(endpoint.steps)} "
+            f"| {endpoint.mismatches} |"
+        )
+    failing = [e for e in report.endpoints.values() if not e.passed]
+    for endpoint in failing:
+        lines += ["", f"## `{endpoint.route}`", ""]
+        for step in endpoint.steps:
+            if not step.passed:
+                lines += [f"Scenario *{_cell(step.scenario)}*:", "", "```", step.summary(), "```"]
+        lines += [f"- {_cell(line)}" for line in endpoint.stopped]
+    return "\n".join(lines) + "\n"
