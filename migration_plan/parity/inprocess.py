@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,10 @@ class ExtractedSide:
 
     async def _open(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(transport=self.network, timeout=30)
+
+    def wrap(self, service: str, middleware: Callable[[Any], Any]) -> None:
+        """Put ASGI middleware in front of one service (tests inject deviations this way)."""
+        self.network.hosts[HOSTS[service]] = httpx.ASGITransport(app=middleware(self.apps[service]))
 
     def send(self, request: SideRequest, endpoint: Endpoint) -> ObservedResponse:
         host = HOSTS.get(endpoint.service)
