@@ -60,6 +60,8 @@ def routes_of(
     """Pure: (raw path, methods) pairs -> routes; `normalise` is 'flask' or 'starlette'."""
     found: list[DiscoveredRoute] = []
     for raw, methods in rules:
+        if "<path:" in raw or ":path}" in raw:
+            continue  # spans several segments: no plan template can name it
         path = flask_path(raw) if normalise == "flask" else starlette_path(raw)
         for method in explicit_methods(methods):
             try:

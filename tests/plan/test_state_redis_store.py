@@ -1,0 +1,132 @@
+"""The Redis store: two router replicas share flips within a second, keep serving their last
+known state through a Redis outage (reporting it), and heal when Redis is back."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from urllib.parse import urlparse
+
+import pytest
+from plan_support import PRODUCT, TcpProxy, build_router, client_for
+
+from migration_plan.plan import Mode
+from migration_plan.state import RedisStateStore
+from router.app import RouterApp
+from router.routing import RouteOverride
+from router.runtime import StateStoreUnavailable
+
+pytestmark = [pytest.mark.redis, pytest.mark.integration, pytest.mark.anyio]
+
+
+def prefix() -> str:
+    return f"strangler:test:{uuid.uuid4().hex[:12]}:"
+
+
+async def eventually(check: Callable[[], bool], within: float, what: str) -> float:
+    started = time.monotonic()
+    while not check():
+        if time.monotonic() - started > within:
+            raise AssertionError(f"{what} not within {within}s")
+        await asyncio.sleep(0.02)
+    return time.monotonic() - started
+
+
+def mode_of(app: RouterApp) -> Mode:
+    flag = app.table.flag(PRODUCT)
+    assert flag is not None
+    return flag.mode
+
+
+async def cleanup(url: str, key_prefix: str) -> None:
+    store = RedisStateStore(url, key_prefix)
+    await store._redis.delete(store.overrides_key, store.history_key)
+    await store.aclose()
+
+
+@asynccontextmanager
+async def replicas(url: str, key_prefix: str) -> AsyncIterator[tuple[RouterApp, RouterApp]]:
+    one = build_router(RedisStateStore(url, key_prefix), reload_interval=0.1)
+    two = build_router(RedisStateStore(url, key_prefix), reload_interval=0.1)
+    try:
+        async with one.running(), two.running():
+            yield one, two
+    finally:
+        await cleanup(url, key_prefix)
+
+
+async def test_a_flip_through_one_replica_reaches_the_other_within_a_second(
+    redis_url: str,
+) -> None:
+    key_prefix = prefix()
+    async with replicas(redis_url, key_prefix) as (one, two):
+        async with client_for(one) as client:
+            response = await client.post(
+                "/_strangler/routes/flip",
+                json={"route": PRODUCT, "mode": "shadow", "reason": "r", "actor": "a"},
+            )
+        assert response.status_code == 200
+        took = await eventually(lambda: mode_of(two) is Mode.SHADOW, 1.0, "the flip on two")
+        history = await two.runtime.history()
+        assert [r.after["mode"] for r in history] == ["shadow"] and took < 1.0
+
+
+async def test_a_redis_outage_keeps_both_replicas_on_their_last_state_and_they_heal(
+    redis_url: str,
+) -> None:
+    parsed = urlparse(redis_url)
+    proxy = TcpProxy(parsed.hostname or "127.0.0.1", parsed.port or 6379)
+    await proxy.start()
+    via_proxy = f"redis://127.0.0.1:{proxy.port}{parsed.path or '/15'}"
+    key_prefix = prefix()
+    direct = RedisStateStore(redis_url, key_prefix)
+    try:
+        async with replicas(via_proxy, key_prefix) as (one, two):
+            await one.flip(
+                route=PRODUCT, mode=Mode.SHADOW, percent=None, actor="a", reason="before"
+            )
+            await eventually(lambda: mode_of(two) is Mode.SHADOW, 1.0, "the first flip")
+
+            await proxy.cut()
+            for app in (one, two):
+                await eventually(lambda a=app: not a.state_store_up, 3.0, "degraded")
+                async with client_for(app) as client:
+                    ready = (await client.get("/_strangler/readyz")).json()
+                    metrics = (await client.get("/metrics")).text
+                    served = await client.get("/api/products/1")
+                assert ready["status"] == "degraded"
+                assert "strangler_state_store_up 0.0" in metrics
+                assert served.status_code == 200 and served.headers["x-side"] == "legacy"
+                assert mode_of(app) is Mode.SHADOW  # the last known state
+            with pytest.raises(StateStoreUnavailable):
+                await one.flip(
+                    route=PRODUCT, mode=Mode.LEGACY, percent=None, actor="a", reason="down"
+                )
+
+            # a change made while they could not hear it (straight to Redis)
+            await direct.flip(
+                PRODUCT, RouteOverride(Mode.LEGACY), actor="ops", reason="during", before={}
+            )
+            await proxy.restore()
+            for app in (one, two):
+                await eventually(lambda a=app: a.state_store_up, 5.0, "healed")
+                await eventually(lambda a=app: mode_of(a) is Mode.LEGACY, 2.0, "caught up")
+                async with client_for(app) as client:
+                    assert (await client.get("/_strangler/readyz")).json()["status"] == "ready"
+    finally:
+        await direct.aclose()
+        await proxy.cut()
+
+
+async def test_the_store_reports_an_unreachable_server() -> None:
+    store = RedisStateStore("redis://127.0.0.1:9/15", prefix(), timeout_seconds=0.2)
+    try:
+        with pytest.raises(StateStoreUnavailable, match="does not answer"):
+            await store.overrides()
+        with pytest.raises(StateStoreUnavailable, match="nothing changed"):
+            await store.flip(PRODUCT, RouteOverride(Mode.SHADOW), actor="a", reason="r", before={})
+    finally:
+        await store.aclose()
