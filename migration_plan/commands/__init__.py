@@ -7,7 +7,17 @@ import importlib
 import typer
 
 # Each name is a module in this package with a `register(app: typer.Typer) -> None`.
-COMMAND_MODULES: tuple[str, ...] = ("db", "seed", "monolith", "up", "router", "data", "flags", "plan", "parity")
+COMMAND_MODULES: tuple[str, ...] = (
+    "db",
+    "seed",
+    "monolith",
+    "up",
+    "router",
+    "data",
+    "flags",
+    "plan",
+    "parity",
+)
 
 
 def register_all(app: typer.Typer) -> None:
