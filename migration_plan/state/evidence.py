@@ -8,14 +8,14 @@ from pathlib import Path
 
 from migration_plan.plan.evidence import ParityResults, parse_parity_results
 
+# The same setting and default as `strangler parity run` (migration_plan/parity/report.py).
 RESULTS_VARIABLE = "PARITY_RESULTS_PATH"
+DEFAULT_RESULTS_PATH = Path("var/parity/results.json")
 
 
 def parity_results_path(environ: Mapping[str, str]) -> Path:
-    """PARITY_RESULTS_PATH, else `<STRANGLER_VAR_DIR>/parity/results.json`."""
-    if environ.get(RESULTS_VARIABLE):
-        return Path(environ[RESULTS_VARIABLE])
-    return Path(environ.get("STRANGLER_VAR_DIR") or "var") / "parity" / "results.json"
+    """PARITY_RESULTS_PATH, else `var/parity/results.json` (where `strangler parity run` writes)."""
+    return Path(environ.get(RESULTS_VARIABLE) or DEFAULT_RESULTS_PATH)
 
 
 def read_parity_results(environ: Mapping[str, str]) -> ParityResults:

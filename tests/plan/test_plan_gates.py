@@ -204,3 +204,11 @@ def test_force_lets_a_refused_flip_through_and_keeps_what_it_overrode() -> None:
 def test_force_cannot_stand_in_for_a_missing_percent() -> None:
     decision = decide(Transition(ROUTE, S, C), GATES, GREEN, results(), force=True)
     assert not decision.allowed
+
+
+def test_the_results_file_is_found_where_strangler_parity_run_writes_it() -> None:
+    from migration_plan.parity.report import DEFAULT_RESULTS_PATH, RESULTS_PATH_SETTING
+    from migration_plan.state.evidence import parity_results_path
+
+    assert parity_results_path({}) == DEFAULT_RESULTS_PATH
+    assert parity_results_path({RESULTS_PATH_SETTING: "/x/r.json"}).as_posix() == "/x/r.json"
