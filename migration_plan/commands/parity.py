@@ -158,12 +158,14 @@ def replay_command(
         str, typer.Option("--against", help="Extracted side: a base URL, or in-process.")
     ] = IN_PROCESS,
     legacy: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--legacy",
-            help="Legacy answers: recorded (default), a base URL, or in-process (send again).",
+            help="Legacy answers: recorded, a base URL, or in-process (send again). Default: "
+            "recorded against a URL; in-process against in-process, whose seeded data is not "
+            "the data the corpus was recorded on.",
         ),
-    ] = RECORDED,
+    ] = None,
     results: Annotated[
         Path | None, typer.Option("--results", help="Write a per-endpoint results file.")
     ] = None,
@@ -173,6 +175,8 @@ def replay_command(
 ) -> None:
     """Replay each captured request and report parity per endpoint (non-zero on a mismatch)."""
     the_plan = _plan(plan)
+    if legacy is None:
+        legacy = IN_PROCESS if against == IN_PROCESS else RECORDED
     if not corpus.is_file():
         stdout.print(f"[red]error:[/red] {corpus} is not a file")
         raise typer.Exit(2)

@@ -106,7 +106,7 @@ class CorpusEntry:
             method=method,
             path=path,
             query=tuple(query),
-            headers=tuple(redact_headers(headers).items()),
+            headers=tuple(sorted(redact_headers(headers).items())),
             body=decode_body(encode_body(body)),
         )
         redacted = ObservedResponse(

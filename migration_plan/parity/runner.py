@@ -120,9 +120,18 @@ def run_scenario(
     extracted: Side,
     plan: Plan,
     variables: Mapping[str, JSON] | None = None,
+    *,
+    state: dict[str, dict[str, JSON]] | None = None,
 ) -> ScenarioResult:
-    """Run every step on both sides in order; each side keeps its own captured values."""
-    state = {"legacy": dict(variables or {}), "extracted": dict(variables or {})}
+    """Run every step on both sides in order; each side keeps its own captured values.
+
+    ``variables`` start both sides alike; ``state`` (``{"legacy": {...}, "extracted": {...}}``)
+    carries per-side values across calls and receives this run's captures.
+    """
+    if state is None:
+        state = {"legacy": {}, "extracted": {}}
+    for side in ("legacy", "extracted"):
+        state.setdefault(side, {}).update(variables or {})
     ids = IdMap()
     result = ScenarioResult(scenario)
     for index, step in enumerate(scenario.steps):

@@ -1,0 +1,79 @@
+"""Reports: the results file gates read (exact format), JUnit per endpoint scenario, Markdown."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from migration_plan.parity.report import ParityReport
+from migration_plan.parity.runner import ScenarioResult, run_scenario
+from migration_plan.parity.scenario import Scenario, Step
+from migration_plan.plan import Plan
+
+from .fakes import FunctionSide, json_answer
+
+pytestmark = pytest.mark.unit
+
+GET = "GET /api/products/{id}"
+
+
+def results(plan: Plan) -> list[ScenarioResult]:
+    same = FunctionSide(lambda request: json_answer(200, {"id": 1, "price": "8.37"}))
+    other = FunctionSide(lambda request: json_answer(200, {"id": 1, "price": 8.37}))
+    ok = Scenario(
+        "reads", (Step(GET, "GET", "/api/products/1"), Step(GET, "GET", "/api/products/1"))
+    )
+    bad = Scenario("money", (Step(GET, "GET", "/api/products/1"),))
+    return [run_scenario(ok, same, same, plan), run_scenario(bad, same, other, plan)]
+
+
+def test_the_results_file_has_exactly_the_format_gates_read(
+    parity_plan: Plan, tmp_path: Path
+) -> None:
+    at = datetime(2026, 11, 27, 5, 0, tzinfo=UTC)
+    report = ParityReport("in-process", results(parity_plan), generated_at=at)
+    report.write_results(tmp_path / "deep" / "results.json")
+    assert json.loads((tmp_path / "deep" / "results.json").read_text()) == {
+        "version": 1,
+        "generated_at": "2026-11-27T05:00:00+00:00",
+        "source": "in-process",
+        "endpoints": {
+            GET: {
+                "status": "fail",
+                "scenarios": 2,
+                "steps": 3,
+                "mismatches": 1,
+                "failures": ['money: /price: "8.37" != 8.37 (type)'],
+            }
+        },
+    }
+    assert not report.passed
+
+
+def test_junit_has_one_case_per_endpoint_scenario(parity_plan: Plan) -> None:
+    suite = ET.fromstring(ParityReport("x", results(parity_plan)).junit().split("?>", 1)[1])
+    cases = suite.findall("testcase")
+    assert [(c.get("classname"), c.get("name")) for c in cases] == [(GET, "reads"), (GET, "money")]
+    assert suite.get("tests") == "2" and suite.get("failures") == "1"
+    failure = cases[1].find("failure")
+    assert failure is not None and failure.get("message") == '/price: "8.37" != 8.37 (type)'
+
+
+def test_markdown_lists_each_endpoint_and_the_failing_diffs(parity_plan: Plan) -> None:
+    text = ParityReport("in-process", results(parity_plan)).markdown()
+    assert "# Parity: MISMATCHES" in text
+    assert f"| `{GET}` | **fail** | 2 | 3 | 1 |" in text
+    assert '/price: "8.37" != 8.37 (type)' in text
+
+
+def test_a_stopped_scenario_fails_the_endpoint_it_stopped_at(parity_plan: Plan) -> None:
+    result = ScenarioResult(Scenario("s", (Step(GET, "GET", "/x"),)), error="boom")
+    result.error_endpoint = GET
+    endpoint = ParityReport("x", [result]).as_results_file()["endpoints"][GET]
+    assert endpoint == {
+        "status": "fail", "scenarios": 1, "steps": 0, "mismatches": 1, "failures": ["s: boom"]
+    }  # fmt: skip
