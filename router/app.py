@@ -121,10 +121,8 @@ class RouterApp:
     async def startup(self) -> None:
         """Open the forwarder, load runtime overrides, start following the plan and the state."""
         await self.forwarder.start()
-        try:
+        with contextlib.suppress(Exception):  # logged by _store_up; serve the plan, degraded
             await self.refresh_overrides()
-        except Exception as exc:  # serve the plan, degraded, until the store answers
-            self.events.warning("state_store_unavailable", error=repr(exc))
         interval = self.settings.reload_interval
         if interval > 0:
             self._watcher_task = asyncio.create_task(self._sync_forever(interval))
@@ -146,23 +144,28 @@ class RouterApp:
                     await watcher.check()
                 await self.refresh_overrides()
             except Exception as exc:  # a store outage must not stop reloading for good
-                self.events.warning("sync_failed", error=repr(exc))
+                if self.state_store_up:  # a store outage is logged once, by _store_up
+                    self.events.warning("sync_failed", error=repr(exc))
 
     async def refresh_overrides(self) -> None:
         """Recompile when the runtime state holds other overrides than the table was built with."""
         try:
             overrides = dict(await self.runtime.overrides())
-        except Exception:
-            self._store_up(False)
+        except Exception as exc:
+            self._store_up(False, repr(exc))
             raise
         self._store_up(True)
         if overrides != self._overrides:
             self._overrides = overrides
             self._table = compile_table(self._plan, overrides)
 
-    def _store_up(self, up: bool) -> None:
-        if up != self.state_store_up:
-            self.events.info("state_store_up" if up else "state_store_down")
+    def _store_up(self, up: bool, error: str = "") -> None:
+        if up and not self.state_store_up:
+            self.events.info("state_store_up", note="following the shared state again")
+        elif not up and self.state_store_up:
+            self.events.warning(
+                "state_store_down", error=error, note="serving the last known state"
+            )
         self.state_store_up = up
         self.metrics.state_store_up.set(1 if up else 0)
 

@@ -11,11 +11,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from plan_support import PRODUCT, build_router, client_for
+from plan_support import PRODUCT, build_router, client_for, plan_text
 
 from migration_plan.plan import Mode
 from migration_plan.state import FileStateStore, StateSettings, build_state, state_from_env
 from migration_plan.state.records import new_record
+from router.app import create_app
 from router.routing import RouteOverride
 from router.runtime import InMemoryRuntimeState, StateStoreUnavailable
 
@@ -164,3 +165,35 @@ def test_settings_choose_the_store(tmp_path: Path) -> None:
     assert isinstance(build_state(StateSettings(STRANGLER_STATE="memory")), InMemoryRuntimeState)
     with pytest.raises(ValueError, match="STRANGLER_STATE"):
         StateSettings.from_env({"STRANGLER_STATE": "etcd"})
+
+
+def test_a_router_starting_on_an_unreadable_store_serves_the_plan_degraded_then_follows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.json"
+    path.write_text("{broken")
+
+    async def scenario() -> None:
+        app = build_router(FileStateStore(path), reload_interval=0.05)
+        async with app.running(), client_for(app) as client:
+            assert (await client.get("/_strangler/readyz")).json()["status"] == "degraded"
+            assert (await client.get("/api/products/1")).headers["x-side"] == "legacy"
+            path.unlink()
+            flip(FileStateStore(path), PRODUCT, Mode.EXTRACTED)
+            await asyncio.sleep(0.3)
+            assert (await client.get("/_strangler/readyz")).json()["status"] == "ready"
+            assert (await client.get("/api/products/1")).headers["x-side"] == "extracted"
+
+    asyncio.run(scenario())
+
+
+def test_the_factory_reading_its_own_settings_builds_the_store_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(plan_text())
+    monkeypatch.setenv("ROUTER_PLAN", str(plan))
+    monkeypatch.setenv("STRANGLER_STATE", "file")
+    monkeypatch.setenv("STRANGLER_STATE_PATH", str(tmp_path / "flags.json"))
+    app = create_app()
+    assert isinstance(app.runtime, FileStateStore) and app.runtime.path == tmp_path / "flags.json"
