@@ -46,7 +46,9 @@ HEADER_VALUES = st.one_of(  # what an HTTP client can put in a header: visible A
     st.sampled_from(["", "Bearer", "bearer x", "BEARER  x", "Bearer a b", "Basic x", "Token x"]),
     st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=40),
 )
-TOKENS = st.sampled_from(["alice", "admin", None, "garbage", "bare"])
+TOKENS = st.sampled_from(["alice", "admin", "alice", "admin", None, "garbage", "bare"])
+ADMIN_MOSTLY = st.sampled_from(["admin", "admin", "admin", "alice", None, "garbage"])
+WORD = st.text(string.ascii_letters + " -", min_size=1, max_size=20)
 
 
 def field(valid: st.SearchStrategy[JSON]) -> st.SearchStrategy[object]:
@@ -54,12 +56,15 @@ def field(valid: st.SearchStrategy[JSON]) -> st.SearchStrategy[object]:
     return st.one_of(valid, valid, ANY_JSON, st.just(MISSING))
 
 
-def body(**fields: st.SearchStrategy[object]) -> st.SearchStrategy[JSON]:
+def body(**fields: st.SearchStrategy[JSON]) -> st.SearchStrategy[JSON]:
+    """An object of valid fields, or one with fields wrong or missing, or any JSON at all."""
+
     def build(values: dict[str, object]) -> dict[str, object]:
         return {k: v for k, v in values.items() if v is not MISSING}
 
-    shaped = st.fixed_dictionaries(fields).map(build)
-    return st.one_of(shaped, shaped, shaped, ANY_JSON)
+    valid = st.fixed_dictionaries(fields)
+    mutated = st.fixed_dictionaries({k: field(v) for k, v in fields.items()}).map(build)
+    return st.one_of(valid, mutated, mutated, ANY_JSON)
 
 
 def raw_or_json(document: st.SearchStrategy[JSON]) -> st.SearchStrategy[dict[str, Any]]:
@@ -82,13 +87,15 @@ def with_auth(token: str | None) -> dict[str, Any]:
 
 
 EMAILS = st.one_of(
-    st.sampled_from(
-        ["alice@example.com", " ALICE@example.com", "new@example.com", "a@b.c", "@x.y"]
-    ),
-    TEXT,
+    st.text(string.ascii_lowercase, min_size=1, max_size=8).map(lambda s: f"{s}@example.com"),
+    st.sampled_from(["alice@example.com", " ALICE@example.com", "a@b.c", "@x.y", "x@y", "a b@c.d"]),
 )
-PRICES = st.one_of(st.sampled_from(["19.99", "0", "1.5", "9999999.99", "1.999", "-1", ""]), TEXT)
-ITEM = body(product_id=field(INTEGERS), quantity=field(INTEGERS))
+PASSWORDS = st.text(string.ascii_letters + string.digits + " ", min_size=8, max_size=20)
+PRICES = st.one_of(
+    st.from_regex(r"\A\d{1,7}(\.\d{1,2})?\Z"),
+    st.sampled_from(["19.99", " 1.50 ", "9999999.99", "1.999", "-1", "", "1e3", "٣.٠٠"]),
+)
+ITEM = body(product_id=st.integers(1, 52), quantity=st.integers(1, 1000))
 GOOD_ITEM = st.fixed_dictionaries({"product_id": st.integers(1, 52), "quantity": st.integers(1, 9)})
 ITEMS = st.one_of(st.lists(ITEM, max_size=4), st.lists(GOOD_ITEM, min_size=1, max_size=4), ANY_JSON)
 
@@ -98,10 +105,10 @@ def step(route: str, path: str, **options: Any) -> Step:
 
 
 def auth_steps() -> st.SearchStrategy[Step]:
-    register = raw_or_json(
-        body(email=field(EMAILS), password=field(TEXT | st.just("password123")), name=field(TEXT))
-    ).map(lambda b: step("POST /api/auth/register", "/api/auth/register", **b))
-    login_ = raw_or_json(body(email=field(EMAILS), password=field(TEXT))).map(
+    register = raw_or_json(body(email=EMAILS, password=PASSWORDS | TEXT, name=WORD | TEXT)).map(
+        lambda b: step("POST /api/auth/register", "/api/auth/register", **b)
+    )
+    login_ = raw_or_json(body(email=EMAILS, password=st.just("password123") | TEXT)).map(
         lambda b: step("POST /api/auth/login", "/api/auth/login", **b)
     )
     me = st.one_of(
@@ -121,21 +128,29 @@ def auth_steps() -> st.SearchStrategy[Step]:
     return st.one_of(register, login_, me, user, logout)
 
 
-QUERY = st.dictionaries(
+SORTS = ["id", "-id", "name", "-name", "price", "-price", "created_at", "-created_at"]
+GOOD_QUERY = st.fixed_dictionaries(
+    {},
+    optional={
+        "page": st.integers(1, 12).map(str),
+        "per_page": st.integers(1, 100).map(str),
+        "q": st.sampled_from(["", "fig", "E", "an", " Tree ", "%", "_"]),
+        "category": st.sampled_from(["", "books", "garden", "toys", "nope"]),
+        "sort": st.sampled_from(SORTS),
+    },
+)
+ODD_QUERY = st.dictionaries(
     st.sampled_from(["page", "per_page", "q", "category", "sort", "other"]),
-    st.one_of(
-        TEXT,
-        INTEGERS.map(str),
-        st.sampled_from(["books", "garden", "name", "-price", "created_at", "-id", "price "]),
-    ),
+    st.one_of(TEXT.filter(lambda t: "\x00" not in t), INTEGERS.map(str), st.sampled_from(SORTS)),
     max_size=4,
 )
+QUERY = st.one_of(GOOD_QUERY, GOOD_QUERY, ODD_QUERY)
 
 
 def read_steps() -> st.SearchStrategy[Step]:
     listing = QUERY.map(lambda q: step("GET /api/products", "/api/products", query=q))
     product = IDS.map(lambda i: step("GET /api/products/{id}", f"/api/products/{i}"))
-    verify = raw_or_json(body(items=field(ITEMS))).map(
+    verify = raw_or_json(body(items=ITEMS)).map(
         lambda b: step("POST /api/stock/verify", "/api/stock/verify", **b)
     )
     orders = st.tuples(QUERY, TOKENS).map(
@@ -148,19 +163,29 @@ def read_steps() -> st.SearchStrategy[Step]:
 
 
 PRODUCT_FIELDS = {
-    "name": field(TEXT),
-    "description": field(TEXT),
-    "category": field(TEXT | st.just("books")),
-    "price": field(PRICES),
-    "stock": field(INTEGERS),
+    "name": WORD,
+    "description": st.text(max_size=30),
+    "category": st.sampled_from(["books", "garden", "tools"]),
+    "price": PRICES,
+    "stock": st.integers(0, 1_000_000),
 }
+SKUS = st.text(string.ascii_uppercase + string.digits + "-", min_size=1, max_size=10)
+
+
+def patch_body() -> st.SearchStrategy[JSON]:
+    """Any subset of the updatable fields, valid or not (an empty one is a 422 too)."""
+    odd = {k: field(v) for k, v in PRODUCT_FIELDS.items()}
+    subset = st.fixed_dictionaries({}, optional=odd).map(
+        lambda d: {k: v for k, v in d.items() if v is not MISSING}
+    )
+    return st.one_of(st.fixed_dictionaries({}, optional=PRODUCT_FIELDS), subset, ANY_JSON)
 
 
 def product_write_steps() -> st.SearchStrategy[Step]:
     create = st.tuples(
-        raw_or_json(body(sku=field(TEXT | st.just("BOOK-0001")), **PRODUCT_FIELDS)), TOKENS
+        raw_or_json(body(sku=SKUS | st.just("BOOK-0001"), **PRODUCT_FIELDS)), ADMIN_MOSTLY
     ).map(lambda a: step("POST /api/products", "/api/products", **a[0], **with_auth(a[1])))
-    patch = st.tuples(IDS, raw_or_json(body(**PRODUCT_FIELDS)), TOKENS).map(
+    patch = st.tuples(IDS, raw_or_json(patch_body()), ADMIN_MOSTLY).map(
         lambda a: step(
             "PATCH /api/products/{id}", f"/api/products/{a[0]}", **a[1], **with_auth(a[2])
         )
@@ -169,7 +194,7 @@ def product_write_steps() -> st.SearchStrategy[Step]:
 
 
 def order_steps() -> st.SearchStrategy[Step]:
-    place = st.tuples(raw_or_json(body(items=field(ITEMS))), TOKENS).map(
+    place = st.tuples(raw_or_json(body(items=ITEMS)), TOKENS).map(
         lambda a: step("POST /api/orders", "/api/orders", **a[0], **with_auth(a[1]))
     )
     cancel = st.tuples(st.sampled_from(["1", "2", "3", "9999", "x"]), TOKENS).map(

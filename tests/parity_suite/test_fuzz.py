@@ -7,15 +7,18 @@ A difference is a finding; hypothesis shrinks it to a minimal request. The defau
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
 from migration_plan.parity.fuzz import GROUPS, FuzzTarget
 from migration_plan.parity.inprocess import InProcessPair, SeededData
 from migration_plan.parity.scenario import Step
 from migration_plan.plan import Plan
+
+from .deviations import Deviate
 
 pytestmark = pytest.mark.integration
 
@@ -83,3 +86,24 @@ def test_every_plan_endpoint_is_fuzzed(parity_plan: Plan) -> None:
 
     collect()
     assert seen == {endpoint.route for endpoint in parity_plan.endpoints}
+
+
+def drop_unknown_products(method: str, path: str, status: int, document: Any) -> tuple[int, Any]:
+    """A plausible service bug: unknown products are left out of the shortages."""
+    if (method, path) == ("POST", "/api/stock/verify") and status == 200:
+        shortages = [s for s in document["shortages"] if s["available"] > 0]
+        return status, {"ok": not shortages, "shortages": shortages}
+    return status, document
+
+
+def test_fuzzing_finds_and_shrinks_an_injected_bug(target: FuzzTarget) -> None:
+    target.pair.extracted.wrap("products", lambda app: Deviate(app, drop_unknown_products))
+    minimal = find(
+        GROUPS["reads"](),
+        lambda step: not target.check(step).comparison.matched,
+        settings=settings(SHORT, max_examples=1000),
+    )
+    assert minimal.endpoint == "POST /api/stock/verify"
+    differences = target.check(minimal).comparison.differences
+    assert {d.path for d in differences} <= {"/ok", "/shortages", "/shortages/0", "/shortages/1"}
+    assert len(minimal.json["items"]) == 1, minimal  # shrunk to one unknown product
