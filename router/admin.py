@@ -108,6 +108,7 @@ class Admin:
     async def _routes(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
         table = self._router.table
         stats = self._router.stats
+        parity = self._router.parity_results()  # read once for every route's gate
         routes = [
             {
                 "route": flag.route,
@@ -120,13 +121,13 @@ class Admin:
                 "fallback": flag.fallback,
                 "overridden": flag.overridden,
                 "stats": stats.snapshot(flag.route),
-                "gate": self._gate(flag),
+                "gate": self._gate(flag, parity),
             }
             for flag in table.flags
         ]
         await send_json(send, 200, {"routes": routes, "unmatched": {"stats": stats.snapshot("*")}})
 
-    def _gate(self, flag: Any) -> dict[str, Any]:
+    def _gate(self, flag: Any, parity: Any) -> dict[str, Any]:
         """Whether the next stage's gate would open now (same decision as a flip)."""
         target = next_stage(flag.mode)
         if target is None:
@@ -134,7 +135,7 @@ class Admin:
         percent = flag.canary_percent if flag.mode is Mode.CANARY else None
         if target is Mode.CANARY:
             percent = 1.0
-        decision = self._router.decide(flag, target, percent)
+        decision = self._router.decide(flag, target, percent, parity=parity)
         return {"next": target.value, "open": decision.allowed, "problems": list(decision.problems)}
 
     async def _history(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:

@@ -221,8 +221,18 @@ class RouterApp:
         shadow = self.stats.route(route).shadow
         return ShadowEvidence(comparisons=shadow.compared, mismatches=shadow.mismatched)
 
+    def parity_results(self) -> ParityResults:
+        """The CI parity suite's last results (read from PARITY_RESULTS_PATH by default)."""
+        return self._parity_results()
+
     def decide(
-        self, flag: RouteFlag, mode: Mode, percent: float | None, *, force: bool = False
+        self,
+        flag: RouteFlag,
+        mode: Mode,
+        percent: float | None,
+        *,
+        force: bool = False,
+        parity: ParityResults | None = None,
     ) -> Decision:
         """The transition rule and the gates (`migration_plan.plan.gates`), on live evidence."""
         endpoint = self._plan.endpoint(flag.route)
@@ -230,7 +240,8 @@ class RouterApp:
         current_percent = flag.canary_percent if flag.mode is Mode.CANARY else None
         transition = Transition(flag.route, flag.mode, mode, current_percent, percent)
         evidence = self.shadow_evidence(flag.route)
-        return decide(transition, gates, evidence, self._parity_results(), force=force)
+        results = parity if parity is not None else self._parity_results()
+        return decide(transition, gates, evidence, results, force=force)
 
     async def flip(
         self,

@@ -4,14 +4,16 @@ known state through a Redis outage (reporting it), and heal when Redis is back."
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from plan_support import PRODUCT, TcpProxy, build_router, client_for
+from plan_support import PRODUCT, TcpProxy, build_router, client_for, plan_text
 
 from migration_plan.plan import Mode
 from migration_plan.state import RedisStateStore
@@ -19,7 +21,7 @@ from router.app import RouterApp
 from router.routing import RouteOverride
 from router.runtime import StateStoreUnavailable
 
-pytestmark = [pytest.mark.redis, pytest.mark.integration, pytest.mark.anyio]
+pytestmark = [pytest.mark.redis, pytest.mark.integration]
 
 
 def prefix() -> str:
@@ -58,6 +60,7 @@ async def replicas(url: str, key_prefix: str) -> AsyncIterator[tuple[RouterApp, 
         await cleanup(url, key_prefix)
 
 
+@pytest.mark.anyio
 async def test_a_flip_through_one_replica_reaches_the_other_within_a_second(
     redis_url: str,
 ) -> None:
@@ -74,6 +77,7 @@ async def test_a_flip_through_one_replica_reaches_the_other_within_a_second(
         assert [r.after["mode"] for r in history] == ["shadow"] and took < 1.0
 
 
+@pytest.mark.anyio
 async def test_a_redis_outage_keeps_both_replicas_on_their_last_state_and_they_heal(
     redis_url: str,
 ) -> None:
@@ -121,6 +125,7 @@ async def test_a_redis_outage_keeps_both_replicas_on_their_last_state_and_they_h
         await proxy.cut()
 
 
+@pytest.mark.anyio
 async def test_the_store_reports_an_unreachable_server() -> None:
     store = RedisStateStore("redis://127.0.0.1:9/15", prefix(), timeout_seconds=0.2)
     try:
@@ -130,3 +135,38 @@ async def test_the_store_reports_an_unreachable_server() -> None:
             await store.flip(PRODUCT, RouteOverride(Mode.SHADOW), actor="a", reason="r", before={})
     finally:
         await store.aclose()
+
+
+def test_the_cli_works_directly_on_the_redis_store(
+    redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from migration_plan.cli import app as cli
+
+    key_prefix = prefix()
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(plan_text())
+    for name in ("STRANGLER_ADMIN_URL", "ROUTER_ADMIN_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ROUTER_PLAN", str(plan))
+    monkeypatch.setenv("STRANGLER_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("STRANGLER_STATE", "redis")
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("STRANGLER_STATE_PREFIX", key_prefix)
+    runner = CliRunner()
+    try:
+        flipped = runner.invoke(
+            cli, ["flip", PRODUCT, "--to", "shadow", "--reason", "r", "--actor", "ops", "--direct"]
+        )
+        assert flipped.exit_code == 0, flipped.output
+        history = json.loads(runner.invoke(cli, ["history", "--json", "--direct"]).output)
+        assert history["source"].startswith("state store redis at ")
+        assert [(r["actor"], r["after"]["mode"]) for r in history["history"]] == [("ops", "shadow")]
+        monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:9/15")
+        down = runner.invoke(cli, ["flip", PRODUCT, "--to", "legacy", "--reason", "r", "--direct"])
+        assert (
+            down.exit_code == 1 and "the state store is unavailable, nothing changed" in down.output
+        )
+    finally:
+        asyncio.run(cleanup(redis_url, key_prefix))
