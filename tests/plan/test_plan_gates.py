@@ -212,3 +212,60 @@ def test_the_results_file_is_found_where_strangler_parity_run_writes_it() -> Non
 
     assert parity_results_path({}) == DEFAULT_RESULTS_PATH
     assert parity_results_path({RESULTS_PATH_SETTING: "/x/r.json"}).as_posix() == "/x/r.json"
+
+
+# The whole matrix, as docs/plan.md's table states it: None = allowed, else the refusal's start.
+MATRIX = {
+    (L, L): "GET /api/products/{id} is already legacy",
+    (L, S): None,
+    (L, C): "cannot move",
+    (L, E): "cannot move",
+    (S, L): None,
+    (S, S): "GET /api/products/{id} is already shadow",
+    (S, C): None,
+    (S, E): "cannot move",
+    (C, L): None,
+    (C, S): None,
+    (C, C): None,  # a new percent
+    (C, E): None,
+    (E, L): None,
+    (E, S): None,
+    (E, C): None,
+    (E, E): "GET /api/products/{id} is already extracted",
+}
+
+
+@pytest.mark.parametrize(("pair", "expected"), list(MATRIX.items()), ids=lambda v: str(v))
+def test_every_transition_of_the_matrix(pair: tuple[Mode, Mode], expected: str | None) -> None:
+    current, target = pair
+    current_percent = 5.0 if current is C else None
+    target_percent = 20.0 if target is C else None
+    problem = transition_problem(
+        Transition(ROUTE, current, target, current_percent, target_percent)
+    )
+    if expected is None:
+        assert problem is None
+    else:
+        assert problem is not None and problem.startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("pair", "gated"),
+    [
+        ((L, S), False),
+        ((S, C), True),
+        ((C, E), True),
+        ((E, C), False),
+        ((C, L), False),
+        ((S, L), False),
+        ((E, L), False),
+        ((C, S), False),
+        ((E, S), False),
+    ],
+)
+def test_only_moves_that_raise_exposure_are_gated(pair: tuple[Mode, Mode], gated: bool) -> None:
+    current, target = pair
+    transition = Transition(
+        ROUTE, current, target, 5.0 if current is C else None, 20.0 if target is C else None
+    )
+    assert transition.raises_exposure is gated
