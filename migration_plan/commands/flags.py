@@ -196,12 +196,14 @@ def register(app: typer.Typer) -> None:
     def status_command(json_output: JsonOption = False, direct: DirectOption = False) -> None:
         """Every endpoint: phase, mode, % to extracted, traffic, shadow evidence, gate."""
 
-        async def action(control: Control) -> tuple[str, list[dict[str, Any]]]:
-            return control.where, [status_row(v) for v in await control.routes()]
+        async def action(control: Control) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
+            rows = [status_row(v) for v in await control.routes()]
+            return control.where, await control.health(), rows
 
-        where, rows = run(direct, action)
+        where, health, rows = run(direct, action)
         if json_output:
-            typer.echo(json.dumps({"source": where, "endpoints": rows}, indent=2))
+            payload = {"source": where, "health": health, "endpoints": rows}
+            typer.echo(json.dumps(payload, indent=2))
             return
         table = Table(title=f"Route flags ({where})", title_justify="left")
         for column in ("endpoint", "phase", "mode", "% extracted", "requests L/E"):
@@ -232,6 +234,17 @@ def register(app: typer.Typer) -> None:
         console = out()
         console.print(table)
         console.print("* overridden at runtime (see `strangler plan diff`)")
+        if health.get("status") == "degraded":
+            console.print(
+                "[bold yellow]warning:[/] the router cannot reach its state store and serves its "
+                "last known state; flips will fail until it is back"
+            )
+        elif health.get("status") == "direct":
+            console.print(
+                "No router counters: working on the state store directly"
+                + (f" ({health['note']})." if health.get("note") else "."),
+                markup=False,
+            )
 
     @app.command("flip")
     def flip_command(

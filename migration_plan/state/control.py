@@ -66,6 +66,8 @@ class Control(Protocol):
 
     async def mismatches(self) -> list[dict[str, Any]]: ...
 
+    async def health(self) -> dict[str, Any]: ...
+
     async def aclose(self) -> None: ...
 
 
@@ -126,6 +128,14 @@ class AdminControl:
 
     async def mismatches(self) -> list[dict[str, Any]]:
         return list((await self._call("GET", "/mismatches"))["mismatches"])
+
+    async def health(self) -> dict[str, Any]:
+        """The router's readyz: `ready`, or `degraded` while its state store is unreachable."""
+        try:
+            response = await self._client.get(ADMIN_PREFIX + "/readyz")
+            return dict(response.json())
+        except (httpx.HTTPError, ValueError) as exc:
+            return {"status": "unknown", "error": repr(exc)}
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -221,6 +231,9 @@ class DirectControl:
             "mismatch examples live in a running router's memory: start the stack "
             "(`strangler up`) or point STRANGLER_ADMIN_URL at a router"
         )
+
+    async def health(self) -> dict[str, Any]:
+        return {"status": "direct", "note": self.note}
 
     async def aclose(self) -> None:
         close = getattr(self.store, "aclose", None)

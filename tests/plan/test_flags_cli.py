@@ -188,8 +188,11 @@ def test_without_a_router_the_cli_works_on_the_file_store_and_a_router_starts_fr
     output = refused("flip", PRODUCT, "--to", "canary", "--percent", "5", "--reason", "r")
     assert "has none known (no router counters: is the router running?)" in output
     ok("flip", PRODUCT, "--to", "canary", "--percent", "5", "--reason", "r", "--force")
-    source = json.loads(ok("status", "--json"))["source"]
-    assert source.startswith("state store file at") and "route_state.json" in source
+    report = json.loads(ok("status", "--json"))
+    assert report["source"].startswith("state store file at")
+    assert "route_state.json" in report["source"]
+    assert report["health"] == {"status": "direct", "note": "no running router found"}
+    assert "No router counters" in ok("status")
     app = build_router(FileStateStore(env / "var" / "route_state.json"))
 
     async def effective() -> Mode:

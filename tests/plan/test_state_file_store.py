@@ -10,11 +10,20 @@ import sys
 import threading
 from pathlib import Path
 
+import httpx
 import pytest
-from plan_support import PRODUCT, build_router, client_for, plan_text
+from plan_support import PRODUCT, TOKEN, build_router, client_for, plan_text
+from typer.testing import CliRunner
 
+from migration_plan.cli import app as cli
 from migration_plan.plan import Mode
-from migration_plan.state import FileStateStore, StateSettings, build_state, state_from_env
+from migration_plan.state import (
+    FileStateStore,
+    StateSettings,
+    build_state,
+    control,
+    state_from_env,
+)
 from migration_plan.state.records import new_record
 from router.app import create_app
 from router.routing import RouteOverride
@@ -197,3 +206,20 @@ def test_the_factory_reading_its_own_settings_builds_the_store_from_the_environm
     monkeypatch.setenv("STRANGLER_STATE_PATH", str(tmp_path / "flags.json"))
     app = create_app()
     assert isinstance(app.runtime, FileStateStore) and app.runtime.path == tmp_path / "flags.json"
+
+
+def test_status_warns_when_the_router_serves_a_stale_state(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.json"
+    path.write_text("{broken")
+    app = build_router(FileStateStore(path))
+    app.ready = True
+    app.state_store_up = False  # what the sync loop sets while the file cannot be read
+    monkeypatch.setattr(control, "admin_transport", httpx.ASGITransport(app=app))
+    monkeypatch.setenv("STRANGLER_ADMIN_URL", "http://router.test")
+    monkeypatch.setenv("ROUTER_ADMIN_TOKEN", TOKEN)
+    result = CliRunner().invoke(cli, ["status"])
+    assert result.exit_code == 0 and "cannot reach its state store" in result.output
+    report = json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)
+    assert report["health"]["status"] == "degraded"
