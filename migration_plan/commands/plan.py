@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,6 +41,31 @@ def _load(option: Path | None) -> Plan:
         fail(f"the plan is not usable:\n{exc}")
 
 
+def endpoint_lines(path: Path) -> dict[int, int]:
+    """Index of each `endpoints:` entry -> its line in the plan file (for findings)."""
+    import yaml
+
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        return {}
+    for key, value in node.value:
+        if key.value == "endpoints" and isinstance(value, yaml.SequenceNode):
+            return {i: item.start_mark.line + 1 for i, item in enumerate(value.value)}
+    return {}
+
+
+def _where(where: str, path: Path, lines: dict[int, int]) -> str:
+    """`endpoints[3]` -> `plan.yaml:57 endpoints[3]`."""
+    if where.startswith("endpoints["):
+        line = lines.get(int(where[len("endpoints[") : -1]))
+        if line is not None:
+            return f"{path.name}:{line} {where}"
+    return where
+
+
 def upstream_services(plan: Plan) -> dict[str, str]:
     """Plan upstream -> extracted service (`products`, `products_service`, `products-svc`...)."""
     from migration_plan.stack.components import SERVICES
@@ -68,8 +94,12 @@ def register(app: typer.Typer) -> None:
         plan = _load(plan_file)
         monolith = monolith_routes()
         services = all_service_routes()
-        findings = check_coverage(plan, monolith, services, upstream_services(plan))
         path = _plan_path(plan_file)
+        lines = endpoint_lines(path)
+        findings = [
+            replace(f, where=_where(f.where, path, lines))
+            for f in check_coverage(plan, monolith, services, upstream_services(plan))
+        ]
         if json_output:
             payload = {
                 "plan": str(path),

@@ -96,6 +96,7 @@ def test_a_broken_plan_fails_plan_check_with_the_right_findings(tmp_path: Path) 
     assert ("missing_from_plan", "GET /api/products/{product_id}") not in findings  # a twin
     text = runner.invoke(cli, ["plan", "check", "--plan", str(plan)]).output
     assert "method mismatch: the plan says PUT /api/products/{id}, the monolith has PATCH" in text
+    assert "plan.yaml:10 endpoints[1]" in text  # where the PUT entry is
 
 
 @pytest.mark.unit
