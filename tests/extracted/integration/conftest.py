@@ -166,10 +166,12 @@ async def stack(seeded_urls: dict[str, str]) -> AsyncIterator[Stack]:
             events["orders"],
         )
     await shared.aclose()
+    # The monolith's threads may still be closing their sessions after the last answer went out:
+    # let them finish before the pools are disposed, or a checked-out connection is left behind.
+    wsgi.executor.shutdown(wait=True)
     for app in (auth, products, orders):
         app.state.runtime.database.dispose()
     engine_of(monolith).dispose()
-    wsgi.executor.shutdown(wait=True)
 
 
 async def login(
