@@ -15,6 +15,7 @@ NOT_IMPLEMENTED = "not_implemented"
 TEMPLATE_MISMATCH = "template_mismatch"
 METHOD_MISMATCH = "method_mismatch"
 UNKNOWN_SERVICE = "unknown_service"
+SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 SIMILAR = 0.85  # difflib ratio above which two paths are one route spelled two ways
 
 Key = tuple[str, tuple[str, ...]]
@@ -45,10 +46,12 @@ def _shape(key: Key) -> str:
 def _near(
     key: Key, candidates: Mapping[Key, DiscoveredRoute]
 ) -> tuple[str, DiscoveredRoute] | None:
-    """A candidate with the same path and another method, or the same method and a close path."""
-    for other_key, route in candidates.items():
-        if other_key[1] == key[1] and other_key[0] != key[0]:
-            return METHOD_MISMATCH, route
+    """A candidate with the same path and another method (a write for a write, a read for a
+    read, when there is one), or the same method and a close path."""
+    same_path = [r for k, r in candidates.items() if k[1] == key[1] and k[0] != key[0]]
+    if same_path:
+        alike = [r for r in same_path if (r.method in SAFE) == (key[0] in SAFE)]
+        return METHOD_MISMATCH, (alike or same_path)[0]
     best: tuple[float, DiscoveredRoute] | None = None
     for other_key, route in candidates.items():
         if other_key[0] != key[0]:
@@ -83,34 +86,39 @@ def check_coverage(
     findings: list[Finding] = []
     legacy = {r.key: r for r in monolith}
     planned = {e.template.key: (i, e) for i, e in enumerate(plan.endpoints)}
-    explained: set[Key] = set()
+    explained: set[Key] = set()  # plan entries that are a monolith route spelled differently
+    claimed: set[Key] = set()  # monolith routes such an entry stands for
 
-    for key, route in legacy.items():
-        if key in planned:
+    for key, (index, endpoint) in planned.items():
+        if key in legacy:
             continue
-        near = _near(key, {k: _as_route(e) for k, (_, e) in planned.items() if k not in legacy})
+        free = {k: r for k, r in legacy.items() if k not in planned and k not in claimed}
+        near = _near(key, free)
         if near is not None:
             kind, twin = near
-            index, endpoint = planned[twin.key]
-            explained.add(twin.key)
+            explained.add(key)
+            claimed.add(twin.key)
             findings.append(
                 Finding(
                     kind,
                     endpoint.route,
                     f"endpoints[{index}]",
-                    _mismatch(kind, endpoint, route, "the monolith"),
+                    _mismatch(kind, endpoint, twin, "the monolith"),
                 )
             )
-        else:
-            findings.append(
-                Finding(
-                    MISSING_FROM_PLAN,
-                    route.route,
-                    "monolith",
-                    f"the monolith serves {route.method} {route.raw}, the plan has no endpoint for "
-                    f'it (add `route: "{route.route}"`)',
-                )
+
+    for key, route in legacy.items():
+        if key in planned or key in claimed:
+            continue
+        findings.append(
+            Finding(
+                MISSING_FROM_PLAN,
+                route.route,
+                "monolith",
+                f"the monolith serves {route.method} {route.raw}, the plan has no endpoint for "
+                f'it (add `route: "{route.route}"`)',
             )
+        )
 
     for key, (index, endpoint) in planned.items():
         where = f"endpoints[{index}]"
@@ -159,8 +167,3 @@ def check_coverage(
                 )
             )
     return findings
-
-
-def _as_route(endpoint: Endpoint) -> DiscoveredRoute:
-    t = endpoint.template
-    return DiscoveredRoute(t.method, t.path, t.path, "plan")

@@ -86,14 +86,23 @@ def test_a_broken_plan_fails_plan_check_with_the_right_findings(tmp_path: Path) 
     plan.write_text(BROKEN)
     result = runner.invoke(cli, ["plan", "check", "--plan", str(plan), "--json"])
     assert result.exit_code == 1
-    findings = {(f["kind"], f["route"]) for f in json.loads(result.output)["findings"]}
+    report = json.loads(result.output)
+    findings = {(f["kind"], f["route"]) for f in report["findings"]}
     assert ("method_mismatch", "PUT /api/products/{id}") in findings
     assert ("template_mismatch", "GET /api/product/{id}") in findings
     assert ("not_implemented", "GET /api/orders/{id}") in findings  # products does not serve it
     assert ("not_in_monolith", "GET /api/invoices") in findings
     assert ("unknown_service", "GET /api/invoices") in findings
     assert ("missing_from_plan", "POST /api/orders") in findings
-    assert ("missing_from_plan", "GET /api/products/{product_id}") not in findings  # a twin
+    assert ("missing_from_plan", "PATCH /api/products/{product_id}") not in findings  # PUT's twin
+    assert ("missing_from_plan", "GET /api/products/{product_id}") not in findings  # product's
+    put = [f["message"] for f in report["findings"] if f["route"] == "PUT /api/products/{id}"]
+    assert put == [
+        "method mismatch: the plan says PUT /api/products/{id}, "
+        "the monolith has PATCH /api/products/<int:product_id>",
+        "method mismatch: the plan says PUT /api/products/{id}, "
+        "service 'products' has PATCH /api/products/{product_id:flaskint}",
+    ]
     text = runner.invoke(cli, ["plan", "check", "--plan", str(plan)]).output
     assert "method mismatch: the plan says PUT /api/products/{id}, the monolith has PATCH" in text
     assert "plan.yaml:10 endpoints[1]" in text  # where the PUT entry is
