@@ -109,7 +109,7 @@ class OrderSaga:
             raise
         # If this write fails the saga stays `confirming`; recovery re-confirms (a no-op) later.
         await self._quietly(self.store.confirmed, reservation_id)
-        self.publisher.publish([Event("order.created", "order", str(order["id"]), order)])
+        self._announce(Event("order.created", "order", str(order["id"]), order))
         return order
 
     async def _rehearse(
@@ -132,6 +132,14 @@ class OrderSaga:
                 await self.products.release(reservation_id, dry_run=True)
             except ApiError:
                 log.warning("dry-run release of %s failed", reservation_id)
+
+    def _announce(self, event: Event) -> None:
+        """Publish after the commit; a failing publisher must not turn a done write into a 500
+        (the client would retry and order twice)."""
+        try:
+            self.publisher.publish([event])
+        except Exception:
+            log.exception("publishing %s %s failed", event.type, event.aggregate_id)
 
     def _priced(
         self, requested: Sequence[tuple[int, int]], reserved: list[dict[str, Any]]
@@ -194,7 +202,7 @@ class OrderSaga:
             return cancelled.order
         if cancelled.reservation_id is not None:
             await self.release(cancelled.reservation_id)
-        self.publisher.publish([Event("order.cancelled", "order", str(order_id), cancelled.order)])
+        self._announce(Event("order.cancelled", "order", str(order_id), cancelled.order))
         return cancelled.order
 
     async def visible(self, caller: Caller, order_id: int) -> dict[str, Any]:

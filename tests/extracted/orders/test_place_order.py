@@ -341,3 +341,20 @@ async def test_products_answering_without_the_lines_is_503_and_released(
     response = await client.post("/api/orders", json=ORDER, headers=ALICE)
     assert response.status_code == 503
     assert products.stock == {1: 10, 2: 5, 3: 0}
+
+
+async def test_a_failing_publisher_does_not_undo_a_placed_order(
+    client: httpx.AsyncClient,
+    products: FakeProducts,
+    publisher: InMemoryPublisher,
+    db: sa.Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(_events: object) -> None:
+        raise RuntimeError("bus down")
+
+    monkeypatch.setattr(publisher, "publish", broken)
+    response = await client.post("/api/orders", json=ORDER, headers=ALICE)
+    assert response.status_code == 201  # a 500 here would make the client order twice
+    assert count(db, "orders") == 1
+    assert products.stock == {1: 7, 2: 3, 3: 0}
