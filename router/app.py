@@ -258,6 +258,9 @@ class RouterApp:
         Refused (GateRefused) when the transition skips a stage or the gates lack evidence,
         unless `force`; a forced flip is recorded as forced with what it overrode."""
         async with self._flip_lock:
+            # decide on the shared state as it is now, not as this process last synced it
+            # (a store that does not answer raises StateStoreUnavailable: nothing changes)
+            await self.refresh_overrides()
             flag = self._table.flag(route)
             if flag is None:
                 raise FlipError("route", f"{route!r} is not an endpoint of the plan")

@@ -223,3 +223,19 @@ def test_status_warns_when_the_router_serves_a_stale_state(
     assert result.exit_code == 0 and "cannot reach its state store" in result.output
     report = json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)
     assert report["health"]["status"] == "degraded"
+
+
+def test_a_flip_decides_on_the_shared_state_not_on_a_stale_table(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+
+    async def scenario() -> None:
+        one = build_router(FileStateStore(path))  # reload_interval=0: no sync loop at all
+        two = build_router(FileStateStore(path))
+        async with one.running(), two.running():
+            await one.flip(route=PRODUCT, mode=Mode.SHADOW, percent=None, actor="a", reason="r")
+            record = await two.flip(
+                route=PRODUCT, mode=Mode.LEGACY, percent=None, actor="b", reason="back"
+            )
+            assert record.before["mode"] == "shadow"  # what the store said, not two's old table
+
+    asyncio.run(scenario())
