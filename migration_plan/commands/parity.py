@@ -125,12 +125,13 @@ def run_command(
         raise typer.Exit(2)
     the_plan = _plan(plan)
     scenarios = list(scenarios_for()) if not endpoint else []
+    routes: list[str] = []
     for route in endpoint or []:
-        if the_plan.endpoint(route) is None:
+        wanted = the_plan.endpoint(route)
+        if wanted is None:
             stdout.print(f"[red]error:[/red] {route!r} is not an endpoint of the plan")
             raise typer.Exit(2)
-        wanted = the_plan.endpoint(route)
-        assert wanted is not None
+        routes.append(wanted.route)
         scenarios += [s for s in scenarios_for(wanted.route) if s not in scenarios]
     if not scenarios:
         stdout.print("[red]error:[/red] no contract scenario exercises those endpoints")
@@ -142,7 +143,8 @@ def run_command(
         sides.close()
     show(report)
     path = results_path(results)
-    report.write_results(path)
+    # With --endpoint, other endpoints were only touched in passing: keep their earlier results.
+    report.write_results(path, only=routes or None)
     stdout.print(f"wrote {path}")
     _write(report, junit, markdown)
     if not report.passed:

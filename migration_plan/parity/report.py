@@ -81,10 +81,17 @@ class ParityReport:
             "endpoints": {route: r.as_result() for route, r in self.endpoints.items()},
         }
 
-    def write_results(self, path: Path) -> None:
+    def write_results(self, path: Path, only: Iterable[str] | None = None) -> None:
+        """Write the results file. With ``only`` (routes), just those endpoints are (re)written
+        into the file already there, when it is from the same source; the rest is kept."""
+        document = self.as_results_file()
+        if only is not None:
+            wanted = set(only)
+            fresh = {k: v for k, v in document["endpoints"].items() if k in wanted}
+            document["endpoints"] = {**_previous(path, self.source), **fresh}
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(json.dumps(self.as_results_file(), indent=2) + "\n")
+        temporary.write_text(json.dumps(document, indent=2) + "\n")
         temporary.replace(path)  # a gate reading concurrently never sees half a file
 
     def junit(self) -> str:
@@ -92,6 +99,20 @@ class ParityReport:
 
     def markdown(self) -> str:
         return markdown_summary(self)
+
+
+def _previous(path: Path, source: str) -> dict[str, Any]:
+    """The endpoints of an existing results file from the same source (else nothing)."""
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(document, dict) or document.get("version") != RESULTS_VERSION:
+        return {}
+    endpoints = document.get("endpoints")
+    if document.get("source") != source or not isinstance(endpoints, dict):
+        return {}
+    return endpoints
 
 
 def by_endpoint(results: Iterable[ScenarioResult]) -> dict[str, EndpointReport]:

@@ -77,3 +77,19 @@ def test_a_stopped_scenario_fails_the_endpoint_it_stopped_at(parity_plan: Plan) 
     assert endpoint == {
         "status": "fail", "scenarios": 1, "steps": 0, "mismatches": 1, "failures": ["s: boom"]
     }  # fmt: skip
+
+
+def test_writing_only_some_endpoints_keeps_the_others_from_the_same_source(
+    parity_plan: Plan, tmp_path: Path
+) -> None:
+    path = tmp_path / "results.json"
+    earlier = {"status": "pass", "scenarios": 1, "steps": 1, "mismatches": 0, "failures": []}
+    endpoints = {"GET /api/orders": earlier, GET: earlier}
+    document = {"version": 1, "generated_at": "x", "source": "in-process", "endpoints": endpoints}
+    path.write_text(json.dumps(document))
+    ParityReport("in-process", results(parity_plan)).write_results(path, only=[GET])
+    endpoints = json.loads(path.read_text())["endpoints"]
+    assert endpoints["GET /api/orders"] == earlier
+    assert endpoints[GET]["status"] == "fail"
+    ParityReport("a vs b", results(parity_plan)).write_results(path, only=[GET])
+    assert list(json.loads(path.read_text())["endpoints"]) == [GET]  # another source: not merged
