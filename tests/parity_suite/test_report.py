@@ -93,3 +93,14 @@ def test_writing_only_some_endpoints_keeps_the_others_from_the_same_source(
     assert endpoints[GET]["status"] == "fail"
     ParityReport("a vs b", results(parity_plan)).write_results(path, only=[GET])
     assert list(json.loads(path.read_text())["endpoints"]) == [GET]  # another source: not merged
+
+
+def test_the_gates_reader_understands_the_results_file(parity_plan: Plan, tmp_path: Path) -> None:
+    from migration_plan.plan.evidence import parse_parity_results
+
+    report = ParityReport("in-process", results(parity_plan))
+    parsed = parse_parity_results(report.as_results_file(), "results.json")
+    assert parsed.problem is None
+    result = parsed.result("GET /api/products/{product_id}")
+    assert result is not None
+    assert (result.status, result.scenarios, result.steps, result.mismatches) == ("fail", 2, 3, 1)
