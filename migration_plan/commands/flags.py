@@ -8,185 +8,27 @@ either way; see docs/plan.md.
 
 from __future__ import annotations
 
-import asyncio
-import difflib
-import getpass
 import json
-import os
-import socket
-import sys
-from collections.abc import Awaitable, Callable
-from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from migration_plan.plan import Mode, PlanError, load_plan, parse_route
-from migration_plan.plan.transitions import exposure, next_stage
-from migration_plan.state.control import (
-    AdminControl,
-    Control,
-    ControlError,
-    DirectControl,
-    FlipRefused,
-    FlipRequest,
-    admin_from_env,
+from migration_plan.commands.connect import (
+    ActorOption,
+    DirectOption,
+    JsonOption,
+    ReasonOption,
+    default_actor,
+    fail,
+    out,
+    run,
 )
-
-T = TypeVar("T")
-
-DirectOption = Annotated[
-    bool, typer.Option("--direct", help="Work on the state store, not a running router.")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-ReasonOption = Annotated[str, typer.Option("--reason", help="Why (recorded in history).")]
-ActorOption = Annotated[
-    str | None, typer.Option("--actor", help="Who (default $USER@host; recorded in history).")
-]
-
-
-def out() -> Console:
-    # Not a terminal (a pipe, a test runner): wide enough that tables keep one line per row.
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 220)
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"error: {message}", markup=False)
-    raise typer.Exit(code)
-
-
-def default_actor(environ: dict[str, str] | None = None) -> str:
-    env = environ if environ is not None else dict(os.environ)
-    user = env.get("USER") or env.get("LOGNAME")
-    if not user:
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):
-            user = "unknown"
-    return f"{user}@{socket.gethostname()}"
-
-
-def var_dir() -> Path:
-    return Path(os.environ.get("STRANGLER_VAR_DIR") or "var")
-
-
-def open_control(direct: bool) -> Control:
-    """The admin API when a router is known (env or var/stack.json), else the store directly."""
-    environ = dict(os.environ)
-    admin = None if direct else admin_from_env(environ, var_dir())
-    if admin is not None:
-        url, token, source = admin
-        return AdminControl(url, token, source)
-    return direct_control(environ, note="" if direct else "no running router found")
-
-
-def direct_control(environ: dict[str, str], note: str = "") -> DirectControl:
-    from migration_plan.stack.locate import resolve_plan
-    from migration_plan.state import build_state
-    from migration_plan.state.evidence import read_parity_results
-    from migration_plan.state.settings import StateSettings
-
-    try:
-        settings = StateSettings.from_env(environ)
-    except ValueError as exc:
-        fail(f"invalid state store settings: {exc}")
-    if settings.STRANGLER_STATE == "memory":
-        fail(
-            "STRANGLER_STATE=memory keeps flips inside one router process: there is no store "
-            "to work on; start the router (`strangler up`) or use STRANGLER_STATE=file|redis"
-        )
-    plan_path = resolve_plan(None, environ, Path.cwd())
-    try:
-        plan = load_plan(plan_path, environ)
-    except PlanError as exc:
-        fail(f"the plan is not usable:\n{exc}")
-    return DirectControl(
-        plan, build_state(settings), settings, read_parity_results(environ), note=note
-    )
-
-
-def run(direct: bool, action: Callable[[Control], Awaitable[T]]) -> T:
-    """Open the control, run `action`, close; a ControlError ends the command (exit 1)."""
-
-    async def main() -> T:
-        control = open_control(direct)
-        try:
-            return await action(control)
-        finally:
-            await control.aclose()
-
-    try:
-        return asyncio.run(main())
-    except FlipRefused as exc:
-        lines = "\n".join(f"  - {p}" for p in exc.problems)
-        fail(
-            f"{exc.route}: flip refused (nothing changed):\n{lines}\n"
-            "Gather the evidence, or override with --force --reason (recorded as forced)."
-        )
-    except ControlError as exc:
-        fail(str(exc))
-
-
-def resolve_route(routes: list[dict[str, Any]], wanted: str) -> dict[str, Any]:
-    """The route view for `wanted` (parameter names may differ); unknown: suggest (difflib)."""
-    names = [str(r["route"]) for r in routes]
-    try:
-        key = parse_route(wanted).key
-    except ValueError:
-        key = None
-    for view in routes:
-        if key is not None and parse_route(str(view["route"])).key == key:
-            return view
-    close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
-    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-    raise ControlError(
-        f"unknown endpoint {wanted!r}{hint} (`strangler status` lists them; "
-        'quote it: "GET /api/products/{id}")'
-    )
-
-
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{value:g}%"
-
-
-def _side(stats: dict[str, Any] | None, side: str) -> tuple[int, float]:
-    if not stats:
-        return 0, 0.0
-    data = stats["sides"][side]
-    requests = int(data["requests"])
-    return requests, (data["errors"] / requests if requests else 0.0)
-
-
-def status_row(view: dict[str, Any]) -> dict[str, Any]:
-    """One endpoint's status as data (shared by the table and --json)."""
-    mode = Mode(view["mode"])
-    stats = view.get("stats")
-    legacy_requests, legacy_errors = _side(stats, "legacy")
-    extracted_requests, extracted_errors = _side(stats, "extracted")
-    shadow = stats["shadow"] if stats else None
-    compared = int(shadow["compared"]) if shadow else None
-    mismatched = int(shadow["mismatched"]) if shadow else None
-    return {
-        "route": view["route"],
-        "phase": view["phase"],
-        "service": view["service"],
-        "mode": mode.value,
-        "canary_percent": view["canary_percent"] if mode is Mode.CANARY else None,
-        "percent_extracted": exposure(mode, view["canary_percent"]),
-        "overridden": view["overridden"],
-        "requests": {"legacy": legacy_requests, "extracted": extracted_requests},
-        "error_rate": {"legacy": legacy_errors, "extracted": extracted_errors},
-        "shadow": None
-        if shadow is None
-        else {
-            "comparisons": compared,
-            "mismatches": mismatched,
-            "mismatch_rate": (mismatched or 0) / compared if compared else 0.0,
-        },
-        "gate": view.get("gate"),
-    }
+from migration_plan.plan import Mode
+from migration_plan.plan.transitions import next_stage
+from migration_plan.state.control import Control, ControlError, FlipRefused, FlipRequest
+from migration_plan.state.views import mode_text, resolve_route, status_row
 
 
 def register(app: typer.Typer) -> None:
@@ -369,8 +211,8 @@ def register(app: typer.Typer) -> None:
                 r["at"],
                 r["actor"],
                 r["route"],
-                _mode_text(r["before"]),
-                _mode_text(r["after"]),
+                mode_text(r["before"]),
+                mode_text(r["after"]),
                 "FORCED" if r.get("forced") else "",
                 r["reason"],
             )
@@ -411,18 +253,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(phase_app, name="phase")
 
 
-def _mode_text(state: dict[str, Any]) -> str:
-    mode = str(state.get("mode"))
-    if mode == Mode.CANARY.value:
-        return f"canary {_percent(state.get('canary_percent'))}"
-    return mode
-
-
 def _print_record(record: dict[str, Any], where: str) -> None:
     console = out()
     forced = " (FORCED)" if record.get("forced") else ""
     console.print(
-        f"{record['route']}: {_mode_text(record['before'])} -> {_mode_text(record['after'])}"
+        f"{record['route']}: {mode_text(record['before'])} -> {mode_text(record['after'])}"
         f"{forced} by {record['actor']}: {record['reason']}",
         markup=False,
     )

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from migration_plan.commands.flags import (
+from migration_plan.commands.connect import (
     DirectOption,
     JsonOption,
     fail,

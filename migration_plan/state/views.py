@@ -1,0 +1,77 @@
+"""Route views as the CLI shows them (pure): finding an endpoint, one status row."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from migration_plan.plan import Mode, parse_route
+from migration_plan.plan.transitions import exposure
+from migration_plan.state.control import ControlError
+
+
+def resolve_route(routes: list[dict[str, Any]], wanted: str) -> dict[str, Any]:
+    """The route view for `wanted` (parameter names may differ); unknown: suggest (difflib)."""
+    names = [str(r["route"]) for r in routes]
+    try:
+        key = parse_route(wanted).key
+    except ValueError:
+        key = None
+    for view in routes:
+        if key is not None and parse_route(str(view["route"])).key == key:
+            return view
+    close = difflib.get_close_matches(wanted, names, n=3, cutoff=0.5)
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise ControlError(
+        f"unknown endpoint {wanted!r}{hint} (`strangler status` lists them; "
+        'quote it: "GET /api/products/{id}")'
+    )
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:g}%"
+
+
+def _side(stats: dict[str, Any] | None, side: str) -> tuple[int, float]:
+    if not stats:
+        return 0, 0.0
+    data = stats["sides"][side]
+    requests = int(data["requests"])
+    return requests, (data["errors"] / requests if requests else 0.0)
+
+
+def status_row(view: dict[str, Any]) -> dict[str, Any]:
+    """One endpoint's status as data (shared by the table and --json)."""
+    mode = Mode(view["mode"])
+    stats = view.get("stats")
+    legacy_requests, legacy_errors = _side(stats, "legacy")
+    extracted_requests, extracted_errors = _side(stats, "extracted")
+    shadow = stats["shadow"] if stats else None
+    compared = int(shadow["compared"]) if shadow else None
+    mismatched = int(shadow["mismatched"]) if shadow else None
+    return {
+        "route": view["route"],
+        "phase": view["phase"],
+        "service": view["service"],
+        "mode": mode.value,
+        "canary_percent": view["canary_percent"] if mode is Mode.CANARY else None,
+        "percent_extracted": exposure(mode, view["canary_percent"]),
+        "overridden": view["overridden"],
+        "requests": {"legacy": legacy_requests, "extracted": extracted_requests},
+        "error_rate": {"legacy": legacy_errors, "extracted": extracted_errors},
+        "shadow": None
+        if shadow is None
+        else {
+            "comparisons": compared,
+            "mismatches": mismatched,
+            "mismatch_rate": (mismatched or 0) / compared if compared else 0.0,
+        },
+        "gate": view.get("gate"),
+    }
+
+
+def mode_text(state: dict[str, Any]) -> str:
+    mode = str(state.get("mode"))
+    if mode == Mode.CANARY.value:
+        return f"canary {_percent(state.get('canary_percent'))}"
+    return mode
