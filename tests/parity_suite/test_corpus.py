@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from migration_plan.parity.capture import entry_from_mirror, recorder_from_env
 from migration_plan.parity.corpus import (
     REDACTED,
     CorpusEntry,
@@ -96,3 +97,30 @@ def test_a_recorder_off_by_default_rate_wants_nothing(tmp_path: Path) -> None:
     assert not CorpusRecorder(tmp_path / "c.jsonl", sample_rate=0.0).wants()
     with pytest.raises(ValueError, match="sample rate"):
         CorpusRecorder(tmp_path / "c.jsonl", sample_rate=2)
+
+
+def test_capture_is_off_unless_a_path_is_set(tmp_path: Path) -> None:
+    assert recorder_from_env({}) is None
+    assert recorder_from_env({"ROUTER_CAPTURE_SAMPLE_RATE": "1"}) is None
+    recorder = recorder_from_env(
+        {"ROUTER_CAPTURE_PATH": str(tmp_path / "c.jsonl"), "ROUTER_CAPTURE_SAMPLE_RATE": "0.5"}
+    )
+    assert recorder is not None and recorder.sample_rate == 0.5
+    with pytest.raises(ValueError, match="ROUTER_CAPTURE_SAMPLE_RATE"):
+        recorder_from_env({"ROUTER_CAPTURE_PATH": "x", "ROUTER_CAPTURE_SAMPLE_RATE": "2"})
+
+
+def test_an_entry_from_a_mirror_splits_the_url_and_redacts() -> None:
+    entry = entry_from_mirror(
+        "GET /api/orders",
+        "GET",
+        "http://127.0.0.1:8004/api/orders?page=2&q=",
+        [("host", "x"), ("authorization", "Bearer t")],
+        b"",
+        200,
+        [("content-type", "application/json")],
+        b'{"items": []}',
+    )
+    assert (entry.request.path, entry.request.query) == ("/api/orders", (("page", "2"), ("q", "")))
+    assert entry.request.headers == (("authorization", REDACTED),)
+    assert json.loads(entry.response.body) == {"items": []}
