@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..scenario import Scenario
 from .auth import AUTH_SCENARIOS
+from .edges import EDGE_SCENARIOS
 from .orders import ORDER_SCENARIOS
 from .products import PRODUCT_SCENARIOS
 from .routing import ROUTING_SCENARIOS
@@ -19,6 +20,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     *PRODUCT_SCENARIOS,
     *ORDER_SCENARIOS,
     *ROUTING_SCENARIOS,
+    *EDGE_SCENARIOS,
 )
 
 

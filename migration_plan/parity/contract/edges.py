@@ -1,0 +1,106 @@
+"""Edges the contract's clarifications call out: body limits, case folding, money sums, limits."""
+
+from __future__ import annotations
+
+from ..scenario import Scenario
+from .steps import ADMIN, ALICE, call, created, login
+
+BIG = b'{"items": [' + b'{"product_id": 1, "quantity": 1},' * 40000 + b'{"product_id": 1}]}'
+
+EDGE_SCENARIOS = (
+    Scenario(
+        "bodies over 1 MiB are 413 after auth and existence",
+        (
+            login(ALICE),
+            login(ADMIN, "admin"),
+            call("POST /api/stock/verify", content=BIG, expect=413),
+            call("POST /api/orders", content=BIG, auth="token", expect=413),
+            call("POST /api/orders", content=BIG, expect=401),
+            call("POST /api/products", content=BIG, auth="admin", expect=413),
+            call(
+                "PATCH /api/products/{id}",
+                "/api/products/9999",
+                content=BIG,
+                auth="admin",
+                expect=404,
+            ),
+            call("POST /api/auth/register", content=BIG, expect=413),
+        ),
+    ),
+    Scenario(
+        "search folds case as SQL lower() does and treats % and _ literally",
+        (
+            call("GET /api/products", query={"q": "É"}, expect=200),
+            call("GET /api/products", query={"q": "the "}, expect=200),
+            call("GET /api/products", query={"q": "_"}, expect=200),
+            call("GET /api/products", query={"q": "-"}, expect=200),
+            call("GET /api/products", query={"sort": "name", "per_page": "100"}, expect=200),
+            call(
+                "GET /api/products", query={"page": "2", "page_": "9", "per_page": "7"}, expect=200
+            ),
+        ),
+    ),
+    Scenario(
+        "a fifty-line order sums its money exactly, and the fifty-first line is refused",
+        (
+            login(ALICE),
+            call(
+                "POST /api/orders",
+                json={"items": [{"product_id": n, "quantity": 7 - n % 7} for n in range(1, 51)]},
+                auth="token",
+                captures=created("order", "created_at"),
+                expect=201,
+            ),
+            call("GET /api/orders/{id}", "/api/orders/{order_id}", auth="token", expect=200),
+            call("GET /api/products", query={"per_page": "100"}, expect=200),
+            call(
+                "POST /api/stock/verify",
+                json={"items": [{"product_id": n, "quantity": 5} for n in range(1, 51)]},
+                expect=200,
+            ),
+            call(
+                "POST /api/orders",
+                json={
+                    "items": [{"product_id": 1, "quantity": 1000}, {"product_id": 2, "quantity": 1}]
+                },
+                auth="token",
+                expect=409,
+            ),
+        ),
+    ),
+    Scenario(
+        "an admin creates a product with defaults and stripped strings, then patches its stock",
+        (
+            login(ADMIN, "admin"),
+            call(
+                "POST /api/products",
+                json={
+                    "sku": " EDGE-{run} ",
+                    "name": "Edge",
+                    "description": None,
+                    "category": " kitchen ",
+                    "price": "7",
+                    "stock": 0,
+                    "unknown": 1,
+                },
+                auth="admin",
+                captures=created("product", "created_at", "updated_at"),
+                expect=201,
+            ),
+            call(
+                "POST /api/stock/verify",
+                json={"items": [{"product_id": "{product_id}", "quantity": 1}]},
+                expect=200,
+            ),
+            call(
+                "PATCH /api/products/{id}",
+                "/api/products/{product_id}",
+                json={"stock": 3, "price": " 0.5 ", "description": "  d  "},
+                auth="admin",
+                captures=created("patched", "updated_at")[1:],
+                expect=200,
+            ),
+            call("GET /api/products/{id}", "/api/products/{product_id}", expect=200),
+        ),
+    ),
+)
