@@ -6,9 +6,11 @@ service is built with its own factory and settings, whose engines are lazy too.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +41,27 @@ def service_routes(name: str) -> list[DiscoveredRoute]:
         known = ", ".join(s.name for s in SERVICES)
         raise LookupError(f"no extracted service named {name!r} (known: {known})")
     module = importlib.import_module(f"{service.package}.app")
-    app = module.create_app()
+    with _scratch_var_dir():
+        app = module.create_app()
     rules = [(path, methods) for path, methods in _walk(app.routes, "")]
     public = [(p, m) for p, m in rules if not ignored_service_path(p)]
     return routes_of(service.name, public, "starlette")
+
+
+@contextlib.contextmanager
+def _scratch_var_dir() -> Iterator[None]:
+    """Services' factories prepare their SQLite folder under STRANGLER_VAR_DIR (engines stay lazy):
+    point it at a throwaway folder so discovery leaves nothing behind."""
+    before = os.environ.get("STRANGLER_VAR_DIR")
+    with tempfile.TemporaryDirectory(prefix="strangler-discover-") as tmp:
+        os.environ["STRANGLER_VAR_DIR"] = tmp
+        try:
+            yield
+        finally:
+            if before is None:
+                os.environ.pop("STRANGLER_VAR_DIR", None)
+            else:
+                os.environ["STRANGLER_VAR_DIR"] = before
 
 
 def all_service_routes() -> dict[str, list[DiscoveredRoute]]:
