@@ -10,7 +10,7 @@ from migration_plan.plan import Endpoint, Plan
 
 from .compare import compare_responses
 from .difference import Comparison
-from .ids import IdMap
+from .ids import IdMap, resource_of
 from .pointers import split, unescape
 from .response import ObservedResponse
 from .rules import ParityRules
@@ -160,8 +160,11 @@ def run_scenario(
                 continue
             state["legacy"][capture.name], state["extracted"][capture.name] = values
             if capture.map_id:
-                ids.learn(values[0], values[1], (*capture.fields, capture.name))
-        comparison = compare_responses(answers[0], ids.apply(answers[1]), rules_for(step, endpoint))
+                scope = capture.scope or resource_of(endpoint.template.path)
+                ids.learn(values[0], values[1], capture.fields, scope)
+                ids.learn(values[0], values[1], (capture.name,))
+        extracted_answer = ids.apply(answers[1], endpoint.template.path)
+        comparison = compare_responses(answers[0], extracted_answer, rules_for(step, endpoint))
         result.steps.append(
             StepResult(
                 scenario.name,

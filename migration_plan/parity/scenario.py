@@ -40,7 +40,10 @@ class Capture:
     name: str
     pointer: str
     map_id: bool = False  # differing values are the same entity: map extracted -> legacy
-    fields: tuple[str, ...] = ("id",)  # keys under which a mapped value is substituted
+    fields: tuple[str, ...] = ("id",)  # keys under which a mapped value is substituted...
+    scope: tuple[str, ...] | None = None  # ...in answers of endpoints under these path prefixes
+    # (default: the capturing endpoint's first two segments, e.g. /api/orders). Under the
+    # capture's own name (``order_id``) a mapped value is substituted everywhere.
 
 
 @dataclass(frozen=True, slots=True)

@@ -147,3 +147,14 @@ def test_a_side_that_raises_stops_the_scenario_with_the_reason(parity_plan: Plan
     result = run_scenario(PLACE_AND_READ, FunctionSide(boom), FunctionSide(boom), parity_plan)
     assert result.error is not None and "ConnectionError: refused" in result.error
     assert not result.passed
+
+
+def test_an_entitys_id_is_mapped_only_in_its_own_endpoints_answers() -> None:
+    ids = IdMap()
+    ids.learn(4, 10, ("id",), ("/api/orders",))  # an order: legacy 4, extracted 10
+    ids.learn(4, 10, ("order_id",))
+    products = json_answer(200, {"items": [{"id": 10, "order_id": 10}]})
+    assert body_of(ids.apply(products, "/api/products")) == {"items": [{"id": 10, "order_id": 4}]}
+    assert body_of(ids.apply(products, "/api/orders/{id}")) == {"items": [{"id": 4, "order_id": 4}]}
+    refused = json_answer(404, {"error": {"message": "Product 10 not found"}})
+    assert ids.apply(refused, "/api/products/{id}") is refused

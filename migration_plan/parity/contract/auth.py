@@ -17,7 +17,12 @@ AUTH_SCENARIOS = (
     Scenario(
         "a new user registers, logs in, reads itself and logs out",
         (
-            call(REGISTER, json=NEW_USER, captures=created("user", "created_at"), expect=201),
+            call(
+                REGISTER,
+                json=NEW_USER,
+                captures=created("user", "created_at", scope=("/api/auth", "/api/users")),
+                expect=201,
+            ),
             call(
                 LOGIN,
                 json={"email": "parity.{run}@example.com", "password": "parity-pass-1"},

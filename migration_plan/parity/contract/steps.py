@@ -31,9 +31,12 @@ def login(who: tuple[str, str], as_name: str = "token") -> Step:
     )
 
 
-def created(name: str, *stamps: str) -> tuple[Capture, ...]:
-    """Capture a new entity's id and its timestamps as mapped values (each side mints its own)."""
-    fields = ("id", f"{name}_id") if name != "id" else ("id",)
-    captures = [Capture(f"{name}_id", "/id", map_id=True, fields=fields)]
-    captures += [Capture(f"{name}_{s}", f"/{s}", map_id=True, fields=(s,)) for s in stamps]
+def created(name: str, *stamps: str, scope: tuple[str, ...] | None = None) -> tuple[Capture, ...]:
+    """Capture a new entity's id (as ``{<name>_id}``) and its timestamps as mapped values: each
+    side mints its own. ``scope``: where its ``id`` is this entity's (default: the endpoint's
+    resource, e.g. /api/orders)."""
+    captures = [Capture(f"{name}_id", "/id", map_id=True, scope=scope)]
+    captures += [
+        Capture(f"{name}_{s}", f"/{s}", map_id=True, fields=(s,), scope=scope) for s in stamps
+    ]
     return tuple(captures)
