@@ -178,7 +178,7 @@ def run_scenario(
             )
         )
         if any(problem.startswith("capture") for problem in problems):
+            # The failing step already counts against its endpoint: no error_endpoint.
             result.error = f"{where}: a later step needs a value this step did not give"
-            result.error_endpoint = step.endpoint
             return result
     return result

@@ -116,11 +116,11 @@ def test_an_unmet_expectation_fails_the_step(parity_plan: Plan) -> None:
     assert result.steps[0].problems == ("legacy answered 404, the scenario expects 200",)
 
 
-def test_a_failed_capture_stops_the_scenario_at_that_endpoint(parity_plan: Plan) -> None:
+def test_a_failed_capture_stops_the_scenario_and_fails_that_step(parity_plan: Plan) -> None:
     side = FunctionSide(lambda request: json_answer(500, {"error": {}}))
     result = run_scenario(PLACE_AND_READ, side, side, parity_plan)
-    assert len(result.steps) == 1
-    assert result.error_endpoint == "POST /api/orders"
+    assert len(result.steps) == 1 and not result.steps[0].passed
+    assert result.error is not None and "did not give" in result.error
     assert "capture {order_id}: status 500 answer has no /id" in result.steps[0].problems
 
 
