@@ -35,6 +35,18 @@ def _installed(name: str) -> str | None:
         return None
 
 
+def describe_code(root: str) -> dict[str, Any]:
+    """The commit measured, and which measured paths had uncommitted changes at the time."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", root, *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    paths = ("router", "legacy_monolith", "migration_plan", "bench")
+    dirty = git("status", "--porcelain", "--", *paths).splitlines()
+    return {"commit": git("rev-parse", "HEAD") or None, "uncommitted": [d[3:] for d in dirty]}
+
+
 def describe_machine() -> dict[str, Any]:
     packages = ["aiohttp", "httpx", "uvicorn", "gunicorn", "flask", "uvloop", "httptools"]
     return {

@@ -28,7 +28,8 @@ _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 def module_of(filename: str) -> str:
     """Group a frame's file into what owns it: router, aiohttp, uvicorn, asyncio, ..."""
     parts = Path(filename).parts
-    for owner in ("router", "bench", "migration_plan", "aiohttp", "uvicorn", "h11", "yarl"):
+    owners = ("router", "bench", "migration_plan", "aiohttp", "httpx", "httpcore", "anyio")
+    for owner in (*owners, "uvicorn", "h11", "yarl"):
         if owner in parts:
             return owner
     if "asyncio" in parts:
@@ -80,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-d", "--duration", type=int, default=10, help="seconds sampled (10)")
     p.add_argument("-c", "--connections", type=int, default=64, help="wrk connections (64)")
     p.add_argument("--shadow", action="store_true", help="the benched route in shadow mode")
-    p.add_argument("--lean", action="store_true", help="profile bench/lean_proxy.py instead")
+    p.add_argument(
+        "--lean",
+        choices=("aiohttp", "httpx"),
+        help="profile the bare proxy over this client (bench/lean_*proxy.py) instead",
+    )
     p.add_argument("--top", type=int, default=15, help="rows per table (15)")
     p.add_argument("--rate", type=int, default=200, help="py-spy samples per second (200)")
     args = p.parse_args(argv)
@@ -90,9 +95,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     work_dir = Path(tempfile.mkdtemp(prefix="strangler-profile-"))
     RESULTS.mkdir(parents=True, exist_ok=True)
-    label = "lean-aiohttp" if args.lean else "router-shadow" if args.shadow else "router-legacy"
+    label = f"lean-{args.lean}" if args.lean else f"router-{'shadow' if args.shadow else 'legacy'}"
     raw = RESULTS / f"profile-{label}.txt"
-    front: FrontFactory = lean_front("lean_proxy") if args.lean else router_front(1, args.shadow)
+    module = {"aiohttp": "lean_proxy", "httpx": "lean_httpx_proxy"}.get(args.lean or "", "")
+    front: FrontFactory = lean_front(module) if module else router_front(1, args.shadow)
     options = Options(work_dir, "nginx", 1, (), router_access_log=False)
     try:
         with trivial(work_dir) as backend:

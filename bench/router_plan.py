@@ -43,5 +43,7 @@ def router_env(backend: Backend, options: Options, *, shadow: bool) -> dict[str,
     return {
         "ROUTER_PLAN": str(path),
         "ROUTER_HOST": "127.0.0.1",
+        # The default (file) runtime-state store, but in the run's temp dir, not the repo's var/.
+        "STRANGLER_VAR_DIR": str(options.work_dir),
         "ROUTER_ACCESS_LOG": "true" if options.router_access_log else "false",
     }
