@@ -62,6 +62,7 @@ class Step:
     expect: int | None = None  # the status legacy must answer (keeps a scenario honest)
     compare_headers: tuple[str, ...] = ()  # headers compared on top of the endpoint's rules
     name: str = ""
+    templated: bool = True  # False: braces are literal (fuzzed text); ``auth`` still works
 
     def __post_init__(self) -> None:
         try:
@@ -105,7 +106,7 @@ class SideRequest:
         return f"{self.path}?{urlencode(self.query)}"
 
 
-def fill(text: str, variables: Mapping[str, JSON], where: str) -> str:
+def fill_text(text: str, variables: Mapping[str, JSON], where: str) -> str:
     """``text`` with each ``{name}`` replaced by the variable's value."""
 
     def value(match: re.Match[str]) -> str:
@@ -124,7 +125,7 @@ def fill_json(value: JSON, variables: Mapping[str, JSON], where: str) -> JSON:
         whole = PLACEHOLDER.fullmatch(value)
         if whole and whole.group(1) in variables:
             return variables[whole.group(1)]
-        return fill(value, variables, where)
+        return fill_text(value, variables, where)
     if isinstance(value, list):
         return [fill_json(item, variables, where) for item in value]
     if isinstance(value, dict):
@@ -134,20 +135,24 @@ def fill_json(value: JSON, variables: Mapping[str, JSON], where: str) -> JSON:
 
 def render(step: Step, variables: Mapping[str, JSON], where: str) -> SideRequest:
     """The request one side receives for ``step``, with that side's captured values."""
-    headers = {name: fill(value, variables, where) for name, value in step.headers.items()}
+
+    def fill(text: str) -> str:
+        return fill_text(text, variables, where) if step.templated else text
+
+    headers = {name: fill(value) for name, value in step.headers.items()}
     if step.auth is not None:
-        headers["Authorization"] = "Bearer " + fill("{" + step.auth + "}", variables, where)
+        headers["Authorization"] = "Bearer " + fill_text("{" + step.auth + "}", variables, where)
     body = b""
     if step.content is not None:
         body = step.content
     elif step.json is not None:
-        document = fill_json(step.json, variables, where)
+        document = fill_json(step.json, variables, where) if step.templated else step.json
         body = json.dumps(document).encode()
         headers.setdefault("Content-Type", "application/json")
     return SideRequest(
         method=step.method,
-        path=fill(step.path, variables, where),
-        query=tuple((k, fill(v, variables, where)) for k, v in step.query.items()),
+        path=fill(step.path),
+        query=tuple((k, fill(v)) for k, v in step.query.items()),
         headers=tuple(headers.items()),
         body=body,
     )

@@ -158,3 +158,11 @@ def test_an_entitys_id_is_mapped_only_in_its_own_endpoints_answers() -> None:
     assert body_of(ids.apply(products, "/api/orders/{id}")) == {"items": [{"id": 4, "order_id": 4}]}
     refused = json_answer(404, {"error": {"message": "Product 10 not found"}})
     assert ids.apply(refused, "/api/products/{id}") is refused
+
+
+def test_an_untemplated_step_keeps_its_braces_but_still_sends_the_token() -> None:
+    step = Step("GET /api/auth/me", "GET", "/api/auth/me", headers={"X-A": "{A}"},
+                json={"q": "{A}"}, auth="token", templated=False)  # fmt: skip
+    request = render(step, {"token": "t"}, "x")
+    assert ("X-A", "{A}") in request.headers and ("Authorization", "Bearer t") in request.headers
+    assert json.loads(request.body) == {"q": "{A}"}
