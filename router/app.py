@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TextIO
 
+from migration_plan.parity.corpus import CorpusRecorder
 from migration_plan.plan import Mode, Plan, PlanError, load_plan
 from migration_plan.plan.evidence import ParityResults, ShadowEvidence
 from migration_plan.plan.gates import Decision, decide
@@ -54,7 +55,14 @@ class RouterApp:
         self.runtime: RuntimeState = runtime or InMemoryRuntimeState()
         self.stats = Stats()
         self.metrics = RouterMetrics()
-        self.shadower = Shadower(forwarder, self.stats, self.metrics, comparator)
+        recorder = None
+        if settings.capture_path is not None:
+            recorder = CorpusRecorder(
+                settings.capture_path,
+                sample_rate=settings.capture_sample_rate,
+                max_bytes=settings.capture_max_bytes,
+            )
+        self.shadower = Shadower(forwarder, self.stats, self.metrics, comparator, recorder=recorder)
         self.events = event_log or make_event_log()
         self.ready = False
         self.state_store_up = True  # False: the store is unreachable; the last known state serves

@@ -24,3 +24,7 @@ class RouterSettings(BaseSettings):
     metrics_require_token: bool = False
     pool_size: int = Field(default=256, ge=1)  # keep-alive connections across all upstreams
     connect_timeout: float = Field(default=3.0, gt=0)
+    # Capture corpus of shadowed requests (docs/parity.md); off while capture_path is unset.
+    capture_path: Path | None = None
+    capture_sample_rate: float = Field(default=0.01, ge=0, le=1)
+    capture_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)

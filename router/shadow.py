@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from migration_plan.parity import ObservedResponse, ParityRules, compare_responses
+from migration_plan.parity.capture import entry_from_mirror
+from migration_plan.parity.corpus import CorpusRecorder
 from router.forwarding import Forwarder, UpstreamError, UpstreamRequest
 from router.metrics import RouterMetrics
 from router.stats import Stats, redact_body, redact_headers
@@ -112,8 +114,10 @@ class Shadower:
         metrics: RouterMetrics,
         comparator: Comparator = parity_comparator,
         sample: Callable[[], float] = random.random,
+        recorder: CorpusRecorder | None = None,
     ) -> None:
         self._forwarder = forwarder
+        self._recorder = recorder  # capture corpus (off when None); written by its own thread
         self._stats = stats
         self._metrics = metrics
         self._comparator = comparator
@@ -167,6 +171,8 @@ class Shadower:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._recorder is not None:
+            await asyncio.to_thread(self._recorder.close)
 
     async def drain(self) -> None:
         """Wait for running mirrors (tests and graceful shutdown)."""
@@ -221,6 +227,14 @@ class Shadower:
             self._stats.record_mismatch_example(
                 mirror.route, _example(mirror, body, legacy, extracted, verdict)
             )
+        # After the comparison, so a capture problem can never cost one.
+        if self._recorder is not None and self._recorder.wants():
+            self._recorder.offer(
+                entry_from_mirror(
+                    mirror.route, mirror.method, mirror.url, mirror.headers, body, status,
+                    headers, legacy_body,
+                )
+            )  # fmt: skip
 
     async def _fetch(self, mirror: Mirror, body: bytes) -> Observed | None:
         request = UpstreamRequest(
