@@ -1,12 +1,14 @@
-"""What the router needs to record a corpus from its shadow path, ready to wire in.
+"""Recording a corpus from a shadow path: the entry a mirror yields, and a recorder from env.
 
-Off by default: :func:`recorder_from_env` gives None unless ``ROUTER_CAPTURE_PATH`` is set.
-In ``Shadower._mirror_and_compare``, once legacy's answer is known (in the mirror task, so off the
-user's response path)::
+The router wires this in (``router/shadow.py``, settings ``ROUTER_CAPTURE_*`` in
+``RouterSettings``): after a mirror's comparison, in the mirror task (off the user's path)::
 
     if self._recorder is not None and self._recorder.wants():
         self._recorder.offer(entry_from_mirror(mirror.route, mirror.method, mirror.url,
                                                mirror.headers, body, status, headers, legacy_body))
+
+``recorder_from_env`` builds the same recorder from the environment for other hosts (None, i.e.
+off, unless ``ROUTER_CAPTURE_PATH`` is set).
 """
 
 from __future__ import annotations
