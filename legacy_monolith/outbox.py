@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from legacy_monolith.clock import utcnow
+from legacy_monolith.clock import outbox_time, utcnow
 from legacy_monolith.models import OutboxEvent
 
 
@@ -43,7 +43,7 @@ def record(
         aggregate_id=event["aggregate_id"],
         type=event_type,
         payload=json.dumps(event, sort_keys=True, separators=(",", ":")),
-        created_at=utcnow(),
+        created_at=outbox_time(),
         published_at=None,
     )
     session.add(row)

@@ -7,6 +7,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from extracted.common.bus.idempotent import processed_events_table
+from extracted.common.bus.outbox import outbox_table
+
 # SQLite only autoincrements an INTEGER PRIMARY KEY; elsewhere ids are 64-bit, as in the monolith.
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
@@ -42,3 +45,9 @@ class UserSession(Base):
     user_id: Mapped[int] = mapped_column(Id, sa.ForeignKey("users.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime)
     expires_at: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
+# The transactional outbox and the processed-event ids (migration 0002): written by
+# UnitOfWork.commit and by consumers, in the same transaction as the change.
+outbox = outbox_table(Base.metadata)
+processed_events = processed_events_table(Base.metadata)

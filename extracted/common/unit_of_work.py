@@ -1,7 +1,10 @@
 """One write: a session whose commit is real, or (dry run) a flush that is rolled back at the end.
 
-Events are staged with the write and published only after a real commit, so a rolled-back or
-shadowed write never announces anything.
+Events are staged with the write and written to the service's `outbox` table in the SAME
+transaction (the relay publishes them later: `strangler events relay SERVICE`), so a rolled-back
+write announces nothing and a crash after the commit loses nothing. A dry-run (shadowed) write
+writes no outbox row. After the commit the events also go to the in-process publisher, for
+observers inside the process (tests); the durable path is the outbox.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from extracted.common.bus.outbox import write_to_outbox
 from extracted.common.events import Event, EventPublisher, NullPublisher
 from extracted.common.upstream import DRY_RUN_HEADER
 
@@ -21,7 +25,7 @@ def is_dry_run(headers: Mapping[str, str]) -> bool:
 
 
 class UnitOfWork:
-    """A session plus the events its commit will publish."""
+    """A session plus the events its commit will write to the outbox."""
 
     def __init__(self, session: Session, publisher: EventPublisher, *, dry_run: bool) -> None:
         self.session = session
@@ -33,13 +37,14 @@ class UnitOfWork:
         self._pending.append(event)
 
     def commit(self) -> None:
-        """Commit (or, in a dry run, only flush) and publish what was staged."""
+        """Commit with the staged events in the outbox (or, in a dry run, only flush)."""
+        events, self._pending = self._pending, []
         if self.dry_run:
             # Keep the transaction open: the whole request is rolled back when it ends.
             self.session.flush()
-        else:
-            self.session.commit()
-        events, self._pending = self._pending, []
+            return
+        write_to_outbox(self.session, events)
+        self.session.commit()
         self.publisher.publish(events)
 
     def rollback(self) -> None:

@@ -8,6 +8,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from extracted.common.bus.idempotent import processed_events_table
+from extracted.common.bus.outbox import outbox_table
+
 # SQLite only autoincrements an INTEGER PRIMARY KEY; elsewhere ids are 64-bit, as in the monolith.
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Money = sa.Numeric(12, 2)
@@ -90,3 +93,9 @@ RESERVING, CONFIRMING, CONFIRMED, RELEASING, RELEASED = (
     "releasing",
     "released",
 )
+
+
+# The transactional outbox and the processed-event ids (migration 0002): written by
+# UnitOfWork.commit and by consumers, in the same transaction as the change.
+outbox = outbox_table(Base.metadata)
+processed_events = processed_events_table(Base.metadata)

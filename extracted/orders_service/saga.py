@@ -134,7 +134,8 @@ class OrderSaga:
                 log.warning("dry-run release of %s failed", reservation_id)
 
     def _announce(self, event: Event) -> None:
-        """Publish after the commit; a failing publisher must not turn a done write into a 500
+        """Tell in-process observers (the durable event is already in the outbox, see store.py);
+        a failing publisher must not turn a done write into a 500
         (the client would retry and order twice)."""
         try:
             self.publisher.publish([event])

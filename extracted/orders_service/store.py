@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from extracted.common.bus.outbox import write_to_outbox
+from extracted.common.events import Event
 from extracted.common.formats import utcnow
 from extracted.orders_service import serialize
 from extracted.orders_service.models import (
@@ -182,9 +184,13 @@ class OrderStore:
             return data
 
     def confirmed(self, reservation_id: str) -> None:
-        """confirming -> confirmed; not over a cancel that queued the release meanwhile."""
+        """confirming -> confirmed; not over a cancel that queued the release meanwhile.
+
+        `order.created` goes to the outbox in this transaction: the order is announced once its
+        stock is confirmed, whether by the request or by recovery, and only once.
+        """
         with self.sessions.begin() as session:
-            session.execute(
+            result = session.execute(
                 update(Reservation)
                 .where(
                     Reservation.reservation_id == reservation_id,
@@ -192,6 +198,15 @@ class OrderStore:
                 )
                 .values(state=CONFIRMED, updated_at=utcnow())
             )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return
+            order_id = session.scalar(
+                select(Reservation.order_id).where(Reservation.reservation_id == reservation_id)
+            )
+            row = None if order_id is None else session.get(Order, order_id)
+            if row is not None:
+                data = serialize.order(row)
+                write_to_outbox(session, [Event("order.created", "order", str(row.id), data)])
 
     def list_orders(self, user_id: int, page: int, per_page: int) -> dict[str, Any]:
         with self.sessions() as session:
@@ -247,5 +262,6 @@ class OrderStore:
             if dry_run:
                 session.rollback()
             else:
+                write_to_outbox(session, [Event("order.cancelled", "order", str(order_id), data)])
                 session.commit()
             return Cancelled(data, reservation_id)
