@@ -20,9 +20,12 @@ class Event:
     version: int = 1
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     occurred_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    # Who wrote it ("legacy", "auth", ...): stamped by the relay that publishes an outbox, so the
+    # data sync never applies a change back to where it came from. Empty inside a producer.
+    origin: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        envelope: dict[str, Any] = {
             "id": self.id,
             "type": self.type,
             "aggregate": self.aggregate,
@@ -31,6 +34,9 @@ class Event:
             "occurred_at": self.occurred_at,
             "data": self.data,
         }
+        if self.origin:
+            envelope["origin"] = self.origin
+        return envelope
 
 
 class EventPublisher(Protocol):

@@ -32,4 +32,5 @@ def from_envelope(envelope: dict[str, Any]) -> Event:
         version=int(envelope["version"]),
         occurred_at=str(envelope["occurred_at"]),
         data=dict(envelope["data"]),
+        origin=str(envelope.get("origin") or ""),
     )

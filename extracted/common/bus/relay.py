@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -37,12 +38,14 @@ class OutboxRelay:
         batch_size: int = 100,
         table: sa.Table | str = "outbox",
         clock: Callable[[], datetime] = _utcnow,
+        origin: str = "",
     ) -> None:
         self.engine = engine
         self.bus = bus
         self.batch_size = batch_size
         self._table = table
         self._clock = clock
+        self.origin = origin  # stamped on every event this relay publishes (see Event.origin)
 
     @property
     def table(self) -> sa.Table:
@@ -76,6 +79,8 @@ class OutboxRelay:
         if not rows:
             return 0
         events = [event_from_row(row) for row in rows]
+        if self.origin:
+            events = [replace(event, origin=self.origin) for event in events]
         self.bus.publish(events)
         self.mark_published([str(row["id"]) for row in rows])
         return len(rows)

@@ -1,0 +1,111 @@
+"""A seeded monolith and backfilled service databases (SQLite), an embedded bus, the appliers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+
+from extracted.common.bus import EmbeddedBus, IdempotentHandler, OutboxRelay, consume_once
+from extracted.common.database import make_engine
+from legacy_monolith.app import create_app
+from legacy_monolith.migrate import upgrade as upgrade_monolith
+from legacy_monolith.seed import seed
+from migration_plan.data.backfill import backfill
+from migration_plan.data.sync import FromMonolith, ToMonolith
+
+FAST_HASH = "pbkdf2:sha256:1000"
+STREAMS = ("user", "session", "product", "order")
+SERVICES = ("auth", "products", "orders")
+
+
+@dataclass
+class World:
+    """The monolith, the three services' databases, one bus, and who owns which table."""
+
+    monolith_url: str
+    urls: dict[str, str]
+    bus: EmbeddedBus
+    owners: dict[str, str] = field(default_factory=dict)
+    engines: dict[str, sa.Engine] = field(default_factory=dict)
+
+    @property
+    def monolith(self) -> sa.Engine:
+        return self.engines["legacy"]
+
+    def relay(self, source: str) -> int:
+        engine = self.monolith if source == "legacy" else self.engines[source]
+        return OutboxRelay(engine, self.bus, origin=source).drain()
+
+    def handlers(self) -> dict[str, IdempotentHandler | ToMonolith]:
+        found: dict[str, IdempotentHandler | ToMonolith] = {}
+        for service in SERVICES:
+            apply = FromMonolith(service, self.monolith, lambda: self.owners)
+            sessions = sessionmaker(self.engines[service])
+            found[f"sync-to-{service}"] = IdempotentHandler(sessions, apply, "sync-from-legacy")
+        found["sync-to-legacy"] = ToMonolith(
+            self.monolith_url, {s: self.engines[s] for s in SERVICES}, lambda: self.owners
+        )
+        return found
+
+    def sync(self) -> None:
+        """Relay every outbox, then let every sync group read until it is idle."""
+        for source in ("legacy", *SERVICES):
+            self.relay(source)
+        handlers = self.handlers()
+        try:
+            for group, handle in handlers.items():
+                self.bus.subscribe(group, STREAMS)
+                while consume_once(self.bus, group, "w1", handle, count=50):
+                    pass
+        finally:
+            bridge = handlers["sync-to-legacy"]
+            assert isinstance(bridge, ToMonolith)
+            bridge.close()
+
+    def outbox_rows(self, name: str) -> int:
+        with self.engines[name].connect() as conn:
+            return int(conn.execute(sa.text("SELECT count(*) FROM outbox")).scalar_one())
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    monolith_url = f"sqlite:///{tmp_path / 'monolith.db'}"
+    upgrade_monolith(monolith_url)
+    seed(monolith_url, password_hash_method=FAST_HASH)
+    urls = {service: f"sqlite:///{tmp_path / service}.db" for service in SERVICES}
+    for service, url in urls.items():
+        backfill(service, monolith_url, url)
+    world = World(monolith_url, urls, EmbeddedBus(tmp_path / "bus.db"))
+    world.engines = {"legacy": make_engine(monolith_url)} | {
+        service: make_engine(url) for service, url in urls.items()
+    }
+    # The monolith's seed wrote outbox rows too: they are old news to backfilled services.
+    world.relay("legacy")
+    for service in SERVICES:
+        world.bus.subscribe(f"sync-to-{service}", STREAMS)
+    world.sync()
+    yield world
+    world.bus.close()
+    for engine in world.engines.values():
+        engine.dispose()
+
+
+@pytest.fixture
+def monolith(world: World) -> Iterator[httpx.Client]:
+    app = create_app({"DATABASE_URL": world.monolith_url, "PASSWORD_HASH_METHOD": FAST_HASH})
+    with httpx.Client(
+        transport=httpx.WSGITransport(app=app), base_url="http://monolith.test"
+    ) as client:
+        yield client
+
+
+def login(client: httpx.Client, email: str = "alice@example.com") -> dict[str, str]:
+    answer = client.post("/api/auth/login", json={"email": email, "password": "password123"})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
