@@ -39,7 +39,8 @@ async def logout(caller: CallerDep, runtime: RuntimeDep, uow: UowDep) -> Respons
     await run_in_threadpool(accounts.logout, uow, caller.token, caller.id)
     if not uow.dry_run:
         await runtime.tokens.revoke_at_legacy(caller.token)
-    return Response(status_code=204)
+    # Flask labels even an empty 204 `text/html; charset=utf-8`; clients compare headers too.
+    return Response(status_code=204, media_type="text/html; charset=utf-8")
 
 
 @auth.get("/me")
