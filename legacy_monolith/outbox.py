@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from legacy_monolith.clock import outbox_time, utcnow
-from legacy_monolith.models import OutboxEvent
+from legacy_monolith.models import OutboxEvent, UserSession
+from legacy_monolith.serialize import timestamp
 
 
 def build_event(
@@ -54,3 +55,9 @@ def stock_changed(session: Session, product_id: int, stock: int) -> None:
     record(
         session, "stock.changed", "product", product_id, {"product_id": product_id, "stock": stock}
     )
+
+
+def session_event(session: Session, event_type: str, row: UserSession) -> None:
+    """`session.created` / `session.revoked`: what lets a token work on the other side too."""
+    data = {"token": row.token, "user_id": row.user_id, "expires_at": timestamp(row.expires_at)}
+    record(session, event_type, "session", row.token, data)

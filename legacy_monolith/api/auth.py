@@ -78,7 +78,9 @@ def login() -> Response:
     now = utcnow()
     token = secrets.token_urlsafe(32)
     ttl = timedelta(seconds=current_app.config["TOKEN_TTL_SECONDS"])
-    session.add(UserSession(token=token, user_id=user.id, created_at=now, expires_at=now + ttl))
+    row = UserSession(token=token, user_id=user.id, created_at=now, expires_at=now + ttl)
+    session.add(row)
+    outbox.session_event(session, "session.created", row)
     session.commit()
     return jsonify({"token": token, "user": serialize.user(user)})
 
@@ -87,7 +89,10 @@ def login() -> Response:
 def logout() -> Response:
     current_user()
     session = get_session()
+    row = session.get(UserSession, current_token())
     session.execute(delete(UserSession).where(UserSession.token == current_token()))
+    if row is not None:
+        outbox.session_event(session, "session.revoked", row)
     session.commit()
     return Response(status=204)
 

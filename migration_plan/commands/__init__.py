@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "flags",
     "plan",
     "parity",
+    "events",
 )
 
 
