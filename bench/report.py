@@ -152,7 +152,10 @@ def table(results: Results) -> str:
 
 def ratio_lines(ratio_values: Mapping[str, float | None]) -> str:
     fmt: Callable[[float | None], str] = lambda v: _fmt(v, ".3f")  # noqa: E731
-    return "\n".join(f"  {name:<42} {fmt(value)}" for name, value in ratio_values.items())
+    known = [(name, value) for name, value in ratio_values.items() if value is not None]
+    if not known:
+        return "  (none: each ratio needs both of its cases)"
+    return "\n".join(f"  {name:<46} {fmt(value)}" for name, value in known)
 
 
 def target_lines(evaluated: list[dict[str, Any]]) -> str:
