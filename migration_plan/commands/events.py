@@ -53,6 +53,9 @@ MetricsPort = Annotated[
     int | None,
     typer.Option("--metrics-port", min=1, max=65535, help="Serve Prometheus /metrics here."),
 ]
+MetricsHost = Annotated[
+    str, typer.Option("--metrics-host", help="Where /metrics listens (0.0.0.0 in a container).")
+]
 Drain = Annotated[
     bool, typer.Option("--drain", help="Stop once there is nothing left, instead of running on.")
 ]
@@ -143,6 +146,7 @@ def relay_command(
     source: Annotated[str, typer.Argument(help="legacy, auth, products, orders, or all.")],
     drain: Drain = False,
     metrics_port: MetricsPort = None,
+    metrics_host: MetricsHost = "127.0.0.1",
     batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 100,
 ) -> None:
     """Publish an outbox to the bus, in order, marking rows sent (one relay per outbox)."""
@@ -151,7 +155,7 @@ def relay_command(
         fail(f"unknown source {source!r}: expected one of {', '.join(SOURCES)} or all")
     metrics = EventMetrics()
     if metrics_port is not None:
-        metrics.serve(metrics_port)
+        metrics.serve(metrics_port, metrics_host)
     bus = bus_from_settings()
     relays = [
         CountingRelay(make_engine(source_url(s)), bus, metrics, s, batch_size=batch_size)
@@ -209,6 +213,7 @@ def consume_command(
     ],
     drain: Drain = False,
     metrics_port: MetricsPort = None,
+    metrics_host: MetricsHost = "127.0.0.1",
     worker: Annotated[str, typer.Option("--worker", help="This consumer's name in its group.")] = (
         f"{os.uname().nodename}-{os.getpid()}"
     ),
@@ -220,7 +225,7 @@ def consume_command(
         fail(f"unknown consumer {name!r}: expected sync, {', '.join(known)}")
     metrics = EventMetrics()
     if metrics_port is not None:
-        metrics.serve(metrics_port)
+        metrics.serve(metrics_port, metrics_host)
     owners = LiveOwners(lambda: read_owners(dict(os.environ)))
     bus = bus_from_settings()
     handlers: dict[str, Any] = {}

@@ -73,6 +73,27 @@ SERVICES: tuple[Service, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True, slots=True)
+class EventProcess:
+    """A relay or consumer process (`strangler events ...`), ready once its /metrics answers."""
+
+    name: str
+    args: tuple[str, ...]  # after `strangler events`
+    port_variable: str  # its Prometheus port
+    offset: int
+
+
+EVENT_PROCESSES: tuple[EventProcess, ...] = (
+    EventProcess("relay", ("relay", "all"), "RELAY_METRICS_PORT", 5),
+    EventProcess("sync", ("consume", "sync"), "SYNC_METRICS_PORT", 6),
+    EventProcess("inventory", ("consume", "inventory"), "INVENTORY_METRICS_PORT", 7),
+    EventProcess("notifications", ("consume", "notifications"), "NOTIFICATIONS_METRICS_PORT", 8),
+    EventProcess("analytics", ("consume", "analytics"), "ANALYTICS_METRICS_PORT", 9),
+)
+EVENTS_READY_PATH = "/metrics"
+EVENTS_MODULE = "migration_plan.commands.events"
+
 MONOLITH = "monolith"
 ROUTER = "router"
 MONOLITH_OFFSET = 1

@@ -7,7 +7,14 @@ import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from migration_plan.stack.components import HOST, MONOLITH, MONOLITH_OFFSET, ROUTER, SERVICES
+from migration_plan.stack.components import (
+    EVENT_PROCESSES,
+    HOST,
+    MONOLITH,
+    MONOLITH_OFFSET,
+    ROUTER,
+    SERVICES,
+)
 
 DEFAULT_ROUTER_PORT = 8000
 
@@ -40,13 +47,15 @@ def assign_ports(
     """The router on ROUTER_PORT (default 8000); the others on the next ports unless set one by one.
 
     `router_port` (the `--router-port` option) wins over ROUTER_PORT. The monolith is +1, then auth,
-    products, orders; MONOLITH_PORT, AUTH_PORT, ... move one component alone.
+    products, orders, then the event processes' metrics ports (relay, sync, inventory,
+    notifications, analytics: +5..+9); MONOLITH_PORT, AUTH_PORT, ... move one component alone.
     """
     if router_port is not None and not 1 <= router_port <= 65535:
         raise StackConfigError(f"--router-port {router_port} is not a port number (1..65535)")
     base = router_port or _read_port(environ, "ROUTER_PORT") or DEFAULT_ROUTER_PORT
     wanted = [(ROUTER, "ROUTER_PORT", 0), (MONOLITH, "MONOLITH_PORT", MONOLITH_OFFSET)]
     wanted += [(s.name, s.port_variable, s.offset) for s in SERVICES]
+    wanted += [(e.name, e.port_variable, e.offset) for e in EVENT_PROCESSES]
     ports: dict[str, PortAssignment] = {}
     for component, variable, offset in wanted:
         port = base if component == ROUTER else _read_port(environ, variable) or base + offset

@@ -10,6 +10,9 @@ from pathlib import Path
 from migration_plan.plan import Plan, env_var_for
 from migration_plan.stack.components import (
     ADMIN_PATH,
+    EVENT_PROCESSES,
+    EVENTS_MODULE,
+    EVENTS_READY_PATH,
     HOST,
     MONOLITH,
     MONOLITH_READY_PATH,
@@ -29,7 +32,8 @@ GUNICORN_GRACEFUL_SECONDS = 5
 
 @dataclass(frozen=True, slots=True)
 class Stack:
-    """Every component in start order (monolith, services, router), and the admin token."""
+    """Every component in start order (monolith, services, event processes, router), and the
+    admin token."""
 
     components: tuple[ComponentSpec, ...]
     var_dir: Path
@@ -150,6 +154,20 @@ def build_stack(
         )
         for s in SERVICES
     )
+    # Relays and consumers read every database, the bus (EVENT_BUS, default: var/bus.db) and the
+    # plan plus the state store (which tables are owned by whom follows the router's flips).
+    events = tuple(
+        ComponentSpec(
+            name=e.name,
+            argv=(*strangler, "events", *e.args, "--metrics-port", str(ports[e.name].port)),
+            env={**common, **databases.env(), "ROUTER_PLAN": str(plan_path)},
+            port=ports[e.name].port,
+            port_variable=ports[e.name].variable,
+            ready_path=EVENTS_READY_PATH,
+            module=EVENTS_MODULE,
+        )
+        for e in EVENT_PROCESSES
+    )
     router_port = ports[ROUTER].port
     router = ComponentSpec(
         name=ROUTER,
@@ -170,7 +188,7 @@ def build_stack(
         module="router.app",
     )
     return Stack(
-        components=(monolith, *services, router),
+        components=(monolith, *services, *events, router),
         var_dir=var_dir,
         admin_token=admin_token,
         databases=databases,

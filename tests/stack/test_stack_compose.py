@@ -34,6 +34,8 @@ READS = {
     "orders": ("extracted.orders_service", "extracted.common"),
     "router": ("router", "migration_plan.plan"),
     "migrate": PACKAGES,
+    # Relays and consumers read every database and the bus (`strangler events ...`).
+    "events": PACKAGES,
 }
 # Read by the interpreter or pip, not by our settings.
 RUNTIME_VARIABLES = {"PATH", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
@@ -248,7 +250,9 @@ def test_healthchecks_probe_the_ports_each_component_listens_on() -> None:
         test = " ".join(service["healthcheck"]["test"])
         port = re.search(r"127\.0\.0\.1:(\d+)/", test)
         assert port, f"{target}: healthcheck probes no local URL"
-        listens = " ".join(commands()[target] + dockerfile_stages()[target])
+        listens = " ".join(
+            commands()[target] + dockerfile_stages()[target] + service.get("command", [])
+        )
         listens += " " + " ".join(map(str, service.get("environment", {}).values()))
         assert port.group(1) in listens, f"{target}: probes another port than it listens on"
         assert f"{port.group(1)}:{port.group(1)}" in " ".join(service.get("ports", []))

@@ -27,6 +27,11 @@ def test_the_router_is_on_8000_and_the_others_follow_it_by_default() -> None:
         "auth": 8002,
         "products": 8003,
         "orders": 8004,
+        "relay": 8005,
+        "sync": 8006,
+        "inventory": 8007,
+        "notifications": 8008,
+        "analytics": 8009,
     }
 
 
@@ -38,6 +43,11 @@ def test_router_port_moves_the_whole_stack() -> None:
         "auth": 9002,
         "products": 9003,
         "orders": 9004,
+        "relay": 9005,
+        "sync": 9006,
+        "inventory": 9007,
+        "notifications": 9008,
+        "analytics": 9009,
     }
 
 
@@ -62,6 +72,11 @@ def test_each_assignment_names_the_variable_that_moves_it() -> None:
         "auth": "AUTH_PORT",
         "products": "PRODUCTS_PORT",
         "orders": "ORDERS_PORT",
+        "relay": "RELAY_METRICS_PORT",
+        "sync": "SYNC_METRICS_PORT",
+        "inventory": "INVENTORY_METRICS_PORT",
+        "notifications": "NOTIFICATIONS_METRICS_PORT",
+        "analytics": "ANALYTICS_METRICS_PORT",
     }
 
 

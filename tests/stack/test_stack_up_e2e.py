@@ -145,6 +145,22 @@ class RunningUp:
         return leftovers
 
 
+def assert_a_service_token_reaches_the_monolith(port: int, within_s: float = 20.0) -> None:
+    """auth_service's outbox -> relay -> bus -> sync -> the monolith's sessions table."""
+    auth, monolith = f"http://127.0.0.1:{port + 2}", f"http://127.0.0.1:{port + 1}"
+    credentials = {"email": "stack-e2e@example.com", "password": "password123"}
+    registered = httpx.post(f"{auth}/api/auth/register", json={**credentials, "name": "E2E"})
+    assert registered.status_code == 201, registered.text
+    token = httpx.post(f"{auth}/api/auth/login", json=credentials).json()["token"]
+    deadline = time.monotonic() + within_s
+    while True:
+        me = httpx.get(f"{monolith}/api/auth/me", headers={"Authorization": f"Bearer {token}"})
+        if me.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert me.status_code == 200, f"the monolith never learnt auth_service's token: {me.text}"
+
+
 def test_up_serves_through_the_router_and_ctrl_c_stops_every_child(
     stack_env: tuple[dict[str, str], int], tmp_path: Path
 ) -> None:
@@ -152,8 +168,19 @@ def test_up_serves_through_the_router_and_ctrl_c_stops_every_child(
     up = RunningUp(env, port, tmp_path / "var")
     try:
         components = up.wait_ready()
-        assert list(components) == ["router", "monolith", "auth", "products", "orders"]
-        for offset in range(5):
+        assert list(components) == [
+            "router",
+            "monolith",
+            "auth",
+            "products",
+            "orders",
+            "relay",
+            "sync",
+            "inventory",
+            "notifications",
+            "analytics",
+        ]
+        for offset in range(10):
             assert f"http://127.0.0.1:{port + offset}" in up.output.text
         record = json.loads(up.state_file.read_text())
         assert oct(up.state_file.stat().st_mode & 0o777) == "0o600"
@@ -164,13 +191,14 @@ def test_up_serves_through_the_router_and_ctrl_c_stops_every_child(
         assert response.status_code == 200, response.text
         assert response.headers["X-Strangler-Side"] == "legacy"
         assert response.json()["id"] == 1
+        assert_a_service_token_reaches_the_monolith(port)
 
         up.process.send_signal(signal.SIGINT)
         assert up.process.wait(timeout=STOP_SECONDS) == 0, up.output.text
     finally:
         leftovers = up.finish()
     assert not leftovers, f"processes left running after Ctrl-C: {leftovers}\n{up.output.text}"
-    assert all(port_is_free(port + n) for n in range(5))
+    assert all(port_is_free(port + n) for n in range(10))
     assert not up.state_file.exists()
     assert "Stopped" in up.output.text
 
@@ -188,5 +216,5 @@ def test_a_component_dying_stops_the_rest_and_up_fails_naming_it(
         leftovers = up.finish()
     assert not leftovers, f"processes left running: {leftovers}\n{up.output.text}"
     assert "orders exited unexpectedly with code -9; stopping the others" in up.output.text
-    assert all(port_is_free(port + n) for n in range(5))
+    assert all(port_is_free(port + n) for n in range(10))
     assert not up.state_file.exists()

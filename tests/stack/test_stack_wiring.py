@@ -61,6 +61,11 @@ def test_components_start_monolith_first_and_display_router_first() -> None:
         "auth",
         "products",
         "orders",
+        "relay",
+        "sync",
+        "inventory",
+        "notifications",
+        "analytics",
         "router",
     ]
     assert [c.name for c in stack.display_order][0] == "router"
