@@ -146,7 +146,9 @@ async def test_hot_reload_under_traffic_drops_nothing_and_keeps_the_last_good_pl
 ) -> None:
     async with backend("legacy") as legacy, backend("extracted") as service:
         plan = tmp_path / "plan.yaml"
-        plan.write_text(plan_text(legacy, service))
+        # A generous upstream timeout: this test is about reloads, and a loaded CI box must not
+        # turn a slow answer into a 504 that reads as a dropped request.
+        plan.write_text(plan_text(legacy, service, timeout=10))
         app = create_app(plan, settings=RouterSettings(reload_interval=0.05), **quiet())
         with serve(app) as url:
             async with httpx.AsyncClient(timeout=10) as client:
@@ -168,9 +170,10 @@ async def test_hot_reload_under_traffic_drops_nothing_and_keeps_the_last_good_pl
                 workers = [asyncio.create_task(traffic()) for _ in range(8)]
                 await asyncio.sleep(0.3)
                 flipped_at = time.monotonic()
-                write_atomically(plan, plan_text(legacy, service, mode="extracted"))
+                write_atomically(plan, plan_text(legacy, service, mode="extracted", timeout=10))
                 await asyncio.sleep(1.2)
-                plan.write_text(plan_text(legacy, service, mode="canry"))  # broken, in place
+                broken = plan_text(legacy, service, mode="canry", timeout=10)
+                plan.write_text(broken)  # broken, in place
                 broken_at = time.monotonic()
                 await asyncio.sleep(0.8)
                 stop.set()
