@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import socket
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import redis
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from extracted.common.bus import EmbeddedBus, IdempotentHandler, OutboxRelay, consume_once
+from extracted.common.bus import (
+    EmbeddedBus,
+    EventBus,
+    IdempotentHandler,
+    OutboxRelay,
+    RedisBus,
+    consume_once,
+)
 from extracted.common.database import make_engine
 from legacy_monolith.app import create_app
 from legacy_monolith.migrate import upgrade as upgrade_monolith
@@ -30,7 +41,7 @@ class World:
 
     monolith_url: str
     urls: dict[str, str]
-    bus: EmbeddedBus
+    bus: EventBus
     owners: dict[str, str] = field(default_factory=dict)
     engines: dict[str, sa.Engine] = field(default_factory=dict)
 
@@ -73,15 +84,64 @@ class World:
             return int(conn.execute(sa.text("SELECT count(*) FROM outbox")).scalar_one())
 
 
+VISIBILITY_MS = 300
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def bus_kind() -> str:
+    """Embedded unless a test module parametrizes it (see test_sync_delivery.py)."""
+    return "embedded"
+
+
+@pytest.fixture
+def make_bus(bus_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """`make_bus()` -> a bus over this test's store; `make_bus(unreachable=True)` -> one whose
+    broker is down (a closed port; for the embedded bus, a path that cannot be opened)."""
+    created: list[EventBus] = []
+    prefix = f"strangler-sync-test:{uuid.uuid4().hex[:12]}:"
+    url = request.getfixturevalue("redis_url") if bus_kind == "redis" else ""
+
+    def factory(unreachable: bool = False) -> EventBus:
+        bus: EventBus
+        if bus_kind == "redis":
+            target = f"redis://127.0.0.1:{closed_port()}/15" if unreachable else url
+            bus = RedisBus(target, VISIBILITY_MS, 5, prefix=prefix)
+        elif unreachable:
+            (tmp_path / "not-a-directory").write_text("")
+            bus = EmbeddedBus(tmp_path / "not-a-directory" / "bus.db", VISIBILITY_MS, 5)
+        else:
+            bus = EmbeddedBus(tmp_path / "bus.db", VISIBILITY_MS, 5, poll_interval_ms=5)
+        created.append(bus)
+        return bus
+
+    yield factory
+    for bus in created:
+        bus.close()
+    if bus_kind == "redis":
+        client = redis.Redis.from_url(url)
+        try:
+            keys = list(client.scan_iter(match=prefix + "*", count=1000))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
+
+
+@pytest.fixture
+def world(tmp_path: Path, make_bus: Any) -> Iterator[World]:
     monolith_url = f"sqlite:///{tmp_path / 'monolith.db'}"
     upgrade_monolith(monolith_url)
     seed(monolith_url, password_hash_method=FAST_HASH)
     urls = {service: f"sqlite:///{tmp_path / service}.db" for service in SERVICES}
     for service, url in urls.items():
         backfill(service, monolith_url, url)
-    world = World(monolith_url, urls, EmbeddedBus(tmp_path / "bus.db"))
+    world = World(monolith_url, urls, make_bus())
     world.engines = {"legacy": make_engine(monolith_url)} | {
         service: make_engine(url) for service, url in urls.items()
     }
@@ -91,7 +151,6 @@ def world(tmp_path: Path) -> Iterator[World]:
         world.bus.subscribe(f"sync-to-{service}", STREAMS)
     world.sync()
     yield world
-    world.bus.close()
     for engine in world.engines.values():
         engine.dispose()
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from extracted.common.bus import EmbeddedBus
 from migration_plan.cli import app
 
 from .conftest import World, login
@@ -17,15 +20,21 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> World:
+def env(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    assert isinstance(world.bus, EmbeddedBus)
     monkeypatch.setenv("DATABASE_URL", world.monolith_url)
     for service, url in world.urls.items():
         monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", url)
     monkeypatch.setenv("EVENT_BUS", "embedded")
     monkeypatch.setenv("EVENT_BUS_PATH", str(world.bus.path))
-    monkeypatch.setenv("STRANGLER_VAR_DIR", str(world.bus.path.parent / "var"))
+    monkeypatch.setenv("STRANGLER_VAR_DIR", str(var_dir(world)))
     monkeypatch.setenv("STRANGLER_STATE", "memory")  # ownership from the plan alone
     return world
+
+
+def var_dir(world: World) -> Path:
+    assert isinstance(world.bus, EmbeddedBus)
+    return world.bus.path.parent / "var"
 
 
 def strangler(*args: str) -> tuple[int, str]:
@@ -80,7 +89,7 @@ def test_the_downstream_consumers_apply_an_order_once(env: World, monolith: http
     with analytics.connect() as conn:
         row = conn.execute(sa.select(counters).where(counters.c.product_id == 5)).mappings().one()
     assert (row["orders"], row["units"]) == (1, 2)
-    email = env.bus.path.parent / "var" / "notifications" / f"order-{order['id']}.eml"
+    email = var_dir(env) / "notifications" / f"order-{order['id']}.eml"
     assert f"Order {order['id']} confirmed" in email.read_text()
 
 
