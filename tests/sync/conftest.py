@@ -72,7 +72,8 @@ class World:
         try:
             for group, handle in handlers.items():
                 self.bus.subscribe(group, STREAMS)
-                while consume_once(self.bus, group, "w1", handle, count=50):
+                many = handle.handle_many if isinstance(handle, IdempotentHandler) else None
+                while consume_once(self.bus, group, "w1", handle, count=200, handle_many=many):
                     pass
         finally:
             bridge = handlers["sync-to-legacy"]
