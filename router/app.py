@@ -20,6 +20,7 @@ from router.admin import Admin, FlipError, GateRefused, is_admin_path
 from router.aiohttp_forwarder import AiohttpForwarder
 from router.forwarding import Forwarder
 from router.headers import decode, request_id
+from router.in_flight import RecentWrites
 from router.metrics import RouterMetrics
 from router.proxy import Proxy
 from router.reload import PlanWatcher, Signature, signature
@@ -62,7 +63,14 @@ class RouterApp:
                 sample_rate=settings.capture_sample_rate,
                 max_bytes=settings.capture_max_bytes,
             )
-        self.shadower = Shadower(forwarder, self.stats, self.metrics, comparator, recorder=recorder)
+        recent = (
+            RecentWrites(settings.shadow_in_flight_ms / 1000)
+            if settings.shadow_in_flight_ms
+            else None
+        )
+        self.shadower = Shadower(
+            forwarder, self.stats, self.metrics, comparator, recorder=recorder, recent_writes=recent
+        )
         self.events = event_log or make_event_log()
         self.ready = False
         self.state_store_up = True  # False: the store is unreachable; the last known state serves

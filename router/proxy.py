@@ -151,6 +151,7 @@ class Proxy:
             traceparent=traceparent(headers),
         )
 
+        self._shadower.note_write(ex.method, path)
         mirror = None
         if flag is not None and flag.mode is Mode.SHADOW:
             mirror = self._admit_mirror(

@@ -28,3 +28,6 @@ class RouterSettings(BaseSettings):
     capture_path: Path | None = None
     capture_sample_rate: float = Field(default=0.01, ge=0, le=1)
     capture_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
+    # A shadow difference on a resource written through the router within this many ms counts
+    # as `in_flight` (the data sync's lag), not as a mismatch; 0 turns it off (docs/sync.md).
+    shadow_in_flight_ms: int = Field(default=0, ge=0)

@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from migration_plan.parity import ObservedResponse, ParityRules, compare_responses
 from migration_plan.parity.capture import entry_from_mirror
 from migration_plan.parity.corpus import CorpusRecorder
 from router.forwarding import Forwarder, UpstreamError, UpstreamRequest
+from router.in_flight import RecentWrites
 from router.metrics import RouterMetrics
 from router.stats import Stats, redact_body, redact_headers
 from router.types import Headers
@@ -115,8 +117,10 @@ class Shadower:
         comparator: Comparator = parity_comparator,
         sample: Callable[[], float] = random.random,
         recorder: CorpusRecorder | None = None,
+        recent_writes: RecentWrites | None = None,
     ) -> None:
         self._forwarder = forwarder
+        self.recent_writes = recent_writes  # off when None: every difference is a mismatch
         self._recorder = recorder  # capture corpus (off when None); written by its own thread
         self._stats = stats
         self._metrics = metrics
@@ -221,7 +225,9 @@ class Shadower:
         verdict = self._comparator(legacy, extracted, mirror.parity)
         self._stats.record_shadow(mirror.route, "compared")
         self._metrics.shadow_comparisons.labels(mirror.route).inc()
-        if not verdict.matched:
+        if not verdict.matched and self._in_flight(mirror):
+            self._stats.record_shadow(mirror.route, "in_flight")
+        elif not verdict.matched:
             self._stats.record_shadow(mirror.route, "mismatched")
             self._metrics.shadow_mismatches.labels(mirror.route).inc()
             self._stats.record_mismatch_example(
@@ -235,6 +241,20 @@ class Shadower:
                     headers, legacy_body,
                 )
             )  # fmt: skip
+
+    def note_write(self, method: str, path: str) -> None:
+        """A write went through the router (to either side): its resource is in flight."""
+        if self.recent_writes is not None and method not in SAFE:
+            self.recent_writes.wrote(path)
+
+    def _in_flight(self, mirror: Mirror) -> bool:
+        """A read of a resource written within the window: the sync may still be on its way."""
+        recent = self.recent_writes
+        return (
+            recent is not None
+            and mirror.method in SAFE
+            and recent.recent(urlsplit(mirror.url).path)
+        )
 
     async def _fetch(self, mirror: Mirror, body: bytes) -> Observed | None:
         request = UpstreamRequest(

@@ -86,6 +86,7 @@ class ShadowStats:
     too_large: int = 0  # request or response body over the cap
     sampled_out: int = 0
     failed: int = 0  # the service errored or timed out
+    in_flight: int = 0  # differed, but its resource was written within the sync's window
 
 
 @dataclass(slots=True)

@@ -28,6 +28,7 @@ from migration_plan.stack.ports import PortAssignment, StackConfigError
 
 MONOLITH_WORKERS = 2
 GUNICORN_GRACEFUL_SECONDS = 5
+SHADOW_IN_FLIGHT_MS = 2000  # well above the sync's p99 lag (bench/sync_bench.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +181,8 @@ def build_stack(
             "ROUTER_PORT": str(router_port),
             "ROUTER_PLAN": str(plan_path),
             "ROUTER_ADMIN_TOKEN": admin_token,
+            # Shadow differences right after a write are the sync's lag (docs/sync.md).
+            "ROUTER_SHADOW_IN_FLIGHT_MS": str(SHADOW_IN_FLIGHT_MS),
             **router_upstream_env(upstreams, ports),
         },
         port=router_port,
