@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
 from extracted.common.bus import EventBus, IdempotentHandler, bus_from_settings, consume_once
@@ -161,23 +162,30 @@ def relay_command(
         CountingRelay(make_engine(source_url(s)), bus, metrics, s, batch_size=batch_size)
         for s in sources
     ]
-    with stopping() as stop:
-        if drain:
-            for relay in relays:
-                typer.echo(f"{relay.source}: published {relay.drain()}")
-            return
-        run_threads({f"relay-{r.source}": partial(r.run, stop) for r in relays}, stop)
-    bus.close()
+    try:
+        with stopping() as stop:
+            if drain:
+                for relay in relays:
+                    typer.echo(f"{relay.source}: published {relay.drain()}")
+                return
+            run_threads({f"relay-{r.source}": partial(r.run, stop) for r in relays}, stop)
+    finally:
+        bus.close()
+        for relay in relays:
+            relay.engine.dispose()
 
 
-def sync_handler(group: str, owners: Callable[[], Mapping[str, str]]) -> Any:
+def sync_handler(group: str, owners: Callable[[], Mapping[str, str]], engines: list[Engine]) -> Any:
+    """The applier of one sync group; the engines it opens go to `engines` (to dispose)."""
     service = group.removeprefix("sync-to-")
     monolith_url = load_settings().database_url
     if service == LEGACY:
-        engines = {s: make_engine(service_database_url(s)) for s in SERVICES}
-        return ToMonolith(monolith_url, engines, owners)
-    apply = FromMonolith(service, make_engine(monolith_url), owners)
-    target = make_engine(service_database_url(service))
+        sources = {s: make_engine(service_database_url(s)) for s in SERVICES}
+        engines.extend(sources.values())
+        return ToMonolith(monolith_url, sources, owners)
+    monolith, target = make_engine(monolith_url), make_engine(service_database_url(service))
+    engines.extend((monolith, target))
+    apply = FromMonolith(service, monolith, owners)
     return IdempotentHandler(sessionmaker(target), apply, "sync-from-legacy")
 
 
@@ -229,21 +237,32 @@ def consume_command(
     owners = LiveOwners(lambda: read_owners(dict(os.environ)))
     bus = bus_from_settings()
     handlers: dict[str, Any] = {}
+    engines: list[Engine] = []
     for group in groups:
         if group in CONSUMERS:
-            handlers[group], _engine = build_handler(CONSUMERS[group])
+            handlers[group], engine = build_handler(CONSUMERS[group])
+            engines.append(engine)
             streams: tuple[str, ...] = CONSUMERS[group].streams
         else:
-            handlers[group] = sync_handler(group, owners)
+            handlers[group] = sync_handler(group, owners, engines)
             streams = STREAMS
         bus.subscribe(group, streams)
-    with stopping() as stop:
-        loops = {
-            group: partial(consume_loop, bus, group, handlers[group], metrics, stop, drain, worker)
-            for group in groups
-        }
-        run_threads(loops, stop)
-    bus.close()
+    try:
+        with stopping() as stop:
+            loops = {
+                group: partial(
+                    consume_loop, bus, group, handlers[group], metrics, stop, drain, worker
+                )
+                for group in groups
+            }
+            run_threads(loops, stop)
+    finally:
+        bus.close()
+        for handler in handlers.values():
+            if isinstance(handler, ToMonolith):
+                handler.close()
+        for engine in engines:
+            engine.dispose()
 
 
 def verify_command(

@@ -25,6 +25,7 @@ from extracted.common.bus import (
 )
 from extracted.common.database import make_engine
 from legacy_monolith.app import create_app
+from legacy_monolith.db import engine_of
 from legacy_monolith.migrate import upgrade as upgrade_monolith
 from legacy_monolith.seed import seed
 from migration_plan.data.backfill import backfill
@@ -163,6 +164,7 @@ def monolith(world: World) -> Iterator[httpx.Client]:
         transport=httpx.WSGITransport(app=app), base_url="http://monolith.test"
     ) as client:
         yield client
+    engine_of(app).dispose()
 
 
 def login(client: httpx.Client, email: str = "alice@example.com") -> dict[str, str]:

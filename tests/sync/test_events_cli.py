@@ -83,11 +83,16 @@ def test_the_downstream_consumers_apply_an_order_once(env: World, monolith: http
 
     _, inventory = build_handler(CONSUMERS["inventory"])
     _, analytics = build_handler(CONSUMERS["analytics"])
-    with inventory.connect() as conn:
-        units = sa.select(committed.c.units).where(committed.c.product_id == 5)
-        assert conn.execute(units).scalar_one() == 2
-    with analytics.connect() as conn:
-        row = conn.execute(sa.select(counters).where(counters.c.product_id == 5)).mappings().one()
+    try:
+        with inventory.connect() as conn:
+            units = sa.select(committed.c.units).where(committed.c.product_id == 5)
+            assert conn.execute(units).scalar_one() == 2
+        with analytics.connect() as conn:
+            query = sa.select(counters).where(counters.c.product_id == 5)
+            row = conn.execute(query).mappings().one()
+    finally:
+        inventory.dispose()
+        analytics.dispose()
     assert (row["orders"], row["units"]) == (1, 2)
     email = var_dir(env) / "notifications" / f"order-{order['id']}.eml"
     assert f"Order {order['id']} confirmed" in email.read_text()

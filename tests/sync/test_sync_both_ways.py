@@ -32,8 +32,11 @@ def on_auth_service(world: World, *calls: tuple[str, dict[str, Any]]) -> list[ht
         async with httpx.AsyncClient() as upstream:
             app = create_auth(settings, client=upstream)
             transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://auth.test") as c:
-                return [await c.post(path, json=body) for path, body in calls]
+            try:
+                async with httpx.AsyncClient(transport=transport, base_url="http://auth.test") as c:
+                    return [await c.post(path, json=body) for path, body in calls]
+            finally:
+                app.state.runtime.database.dispose()
 
     return asyncio.run(run())
 
