@@ -26,6 +26,11 @@ WRITES = int(os.environ.get("SYNC_LOAD_WRITES", "10000"))
 CHUNK = 1_000
 
 
+@pytest.fixture(params=["embedded", pytest.param("redis", marks=pytest.mark.redis)])
+def bus_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 class RelayCrashed(Exception):
     pass
 
