@@ -1,4 +1,4 @@
-"""Domain events and the publisher port; the real bus arrives with data sync.
+"""Domain events and the in-process publisher port; durable events go through the outbox.
 
 Events have the shape given in docs/contract.md ("Domain events").
 """

@@ -36,7 +36,8 @@ def create_app(
     runtime = ProductsRuntime(
         settings=settings,
         database=database,
-        # Until the real bus arrives, events stay in memory (tests pass their own publisher).
+        # Durable events go to the outbox (UnitOfWork); this in-process publisher only tells
+        # observers inside the process (tests pass their own).
         publisher=publisher if publisher is not None else InMemoryPublisher(),
     )
 

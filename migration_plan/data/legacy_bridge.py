@@ -2,7 +2,8 @@
 
 The monolith only reads its own `users` and `sessions` tables, so `user.registered`,
 `session.created` and `session.revoked` are written there (SQLAlchemy Core on the monolith's
-URL). Applying an event twice changes nothing. Until the real bus arrives, attach a bridge to an
+URL). Applying an event twice changes nothing. The data sync's `ToMonolith`
+(migration_plan/data/sync.py) calls it for auth_service's events; in-process, attach it to an
 `InMemoryPublisher`: `publisher.subscribe(LegacyBridge(url))`.
 """
 
