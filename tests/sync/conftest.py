@@ -136,11 +136,45 @@ def make_bus(bus_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> I
 
 
 @pytest.fixture
-def world(tmp_path: Path, make_bus: Any) -> Iterator[World]:
-    monolith_url = f"sqlite:///{tmp_path / 'monolith.db'}"
+def database_kind() -> str:
+    """SQLite unless a test module parametrizes it (see test_sync_postgres.py)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def new_database(
+    database_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Any]:
+    """`new_database("orders")` -> the URL of a fresh, empty database of the backend under test."""
+    if database_kind == "sqlite":
+        yield lambda name: f"sqlite:///{tmp_path / name}.db"
+        return
+    admin_url: str = request.getfixturevalue("postgres_admin_url")
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    created: list[str] = []
+
+    def make(name: str) -> str:
+        database = f"strangler_sync_{name}_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{database}"'))
+        created.append(database)
+        return admin_url.rsplit("/", 1)[0] + f"/{database}"
+
+    try:
+        yield make
+    finally:
+        with admin.connect() as conn:
+            for database in created:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def world(make_bus: Any, new_database: Any) -> Iterator[World]:
+    monolith_url = new_database("monolith")
     upgrade_monolith(monolith_url)
     seed(monolith_url, password_hash_method=FAST_HASH)
-    urls = {service: f"sqlite:///{tmp_path / service}.db" for service in SERVICES}
+    urls = {service: new_database(service) for service in SERVICES}
     for service, url in urls.items():
         backfill(service, monolith_url, url)
     world = World(monolith_url, urls, make_bus())
