@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bench.cases import strangler_argv
 from bench.procs import Server, free_port
+from legacy_monolith.gunicorn_conf import CONFIG
 
 
 class SeedFailed(RuntimeError):
@@ -29,10 +30,10 @@ def seeded_database(work_dir: Path) -> str:
 
 
 def monolith_server(work_dir: Path, path: str, workers: int) -> Server:
-    """gunicorn as `strangler monolith serve --gunicorn` runs it (sync workers, defaults)."""
+    """gunicorn as `strangler monolith serve --gunicorn` runs it (its gunicorn config)."""
     url = seeded_database(work_dir)
     port = free_port()
-    argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
+    argv = [sys.executable, "-m", "gunicorn", "-c", CONFIG, "--bind", f"127.0.0.1:{port}"]
     argv += ["--workers", str(workers), "legacy_monolith:create_app()"]
     env = {"DATABASE_URL": url, "STRANGLER_VAR_DIR": str(work_dir)}
     return Server("monolith", argv, port, work_dir / "monolith.log", path, env)

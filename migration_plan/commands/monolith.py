@@ -58,14 +58,10 @@ def run_flask(host: str, port: int, database_url: str) -> None:
 
 
 def run_gunicorn(host: str, port: int, database_url: str, workers: int) -> None:
-    from gunicorn.config import Config
+    from legacy_monolith.gunicorn_conf import CONFIG
 
     os.environ["DATABASE_URL"] = database_url
-    argv = [sys.executable, "-m", "gunicorn", "--bind", f"{host}:{port}"]
-    # Newer gunicorns open a control socket at one path per user, which a second server would
-    # fight over; nothing here uses it.
-    if "control_socket_disable" in Config().settings:
-        argv.append("--no-control-socket")
+    argv = [sys.executable, "-m", "gunicorn", "-c", CONFIG, "--bind", f"{host}:{port}"]
     argv += ["--workers", str(workers), "legacy_monolith:create_app()"]
     os.execv(sys.executable, argv)
 

@@ -57,7 +57,6 @@ def describe_stack(router_port: int | None, plan: Path | None, *, need_plan: boo
             strangler=locate.strangler_argv(),
             plan_path=plan_path,
             admin_token=environ.get("ROUTER_ADMIN_TOKEN") or secrets.token_urlsafe(32),
-            gunicorn_options=locate.gunicorn_options(),
         )
     except ports.StackConfigError as exc:
         fail(str(exc))

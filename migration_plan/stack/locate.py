@@ -44,11 +44,3 @@ def missing_modules(modules: Iterable[str]) -> list[str]:
         if not found:
             missing.append(f"{module} ({reason})")
     return missing
-
-
-def gunicorn_options() -> tuple[str, ...]:
-    """Options for this gunicorn: newer ones open a control socket at one fixed path per user,
-    which two stacks (or a stack and a test) would fight over; nothing here uses it."""
-    from gunicorn.config import Config
-
-    return ("--no-control-socket",) if "control_socket_disable" in Config().settings else ()

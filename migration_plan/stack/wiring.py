@@ -28,6 +28,7 @@ from migration_plan.stack.ports import PortAssignment, StackConfigError
 
 MONOLITH_WORKERS = 2
 GUNICORN_GRACEFUL_SECONDS = 5
+GUNICORN_CONFIG = "python:legacy_monolith.gunicorn_conf"  # worker class, keep-alive
 SHADOW_IN_FLIGHT_MS = 2000  # well above the sync's p99 lag (bench/sync_bench.py)
 
 
@@ -100,7 +101,6 @@ def build_stack(
     strangler: tuple[str, ...],
     plan_path: Path,
     admin_token: str,
-    gunicorn_options: tuple[str, ...] = (),
 ) -> Stack:
     """Pure: the same inputs always give the same specs (nothing is started or opened)."""
     databases = Databases.resolve(environ, var_dir)
@@ -115,6 +115,8 @@ def build_stack(
             python,
             "-m",
             "gunicorn",
+            "-c",
+            GUNICORN_CONFIG,
             "--bind",
             f"{HOST}:{monolith_port}",
             "--workers",
@@ -123,7 +125,6 @@ def build_stack(
             str(GUNICORN_GRACEFUL_SECONDS),
             "--access-logfile",
             "-",
-            *gunicorn_options,
             "legacy_monolith:create_app()",
         ),
         env={

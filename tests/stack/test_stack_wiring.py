@@ -142,19 +142,7 @@ def test_building_the_same_stack_twice_gives_equal_specs() -> None:
     assert stack_for({"ROUTER_PORT": "9000"}) == stack_for({"ROUTER_PORT": "9000"})
 
 
-def test_gunicorn_options_go_before_the_app_spec() -> None:
-    stack = build_stack(
-        {},
-        ports=assign_ports({}),
-        upstreams={},
-        var_dir=VAR,
-        python="py",
-        strangler=("strangler",),
-        plan_path=Path("plan.yaml"),
-        admin_token="t",
-        gunicorn_options=("--no-control-socket",),
-    )
-    assert stack.component("monolith").argv[-2:] == (
-        "--no-control-socket",
-        "legacy_monolith:create_app()",
-    )
+def test_the_monolith_runs_with_its_one_gunicorn_config() -> None:
+    argv = stack_for({}).component("monolith").argv
+    assert argv[argv.index("-c") + 1] == "python:legacy_monolith.gunicorn_conf"
+    assert argv[-1] == "legacy_monolith:create_app()"
