@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import lru_cache
 
 import aiohttp
 from multidict import CIMultiDict
@@ -19,6 +20,12 @@ from router.types import Headers
 
 # aiohttp would add these on its own; a proxy sends exactly what the client sent.
 _SKIP_AUTO = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+
+
+@lru_cache(maxsize=64)
+def _timeout(connect: float, read: float) -> aiohttp.ClientTimeout:
+    """One timeout object per distinct (connect, read) pair: upstreams have a handful."""
+    return aiohttp.ClientTimeout(total=None, connect=connect, sock_read=read)
 
 
 class _AiohttpResponse:
@@ -71,11 +78,7 @@ class AiohttpForwarder:
         if self._session is None:  # served without a lifespan (uvicorn --lifespan off)
             await self.start()
         assert self._session is not None
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=min(self._connect_timeout, request.timeout),
-            sock_read=request.timeout,
-        )
+        timeout = _timeout(min(self._connect_timeout, request.timeout), request.timeout)
         try:
             response = await self._session.request(
                 request.method,
