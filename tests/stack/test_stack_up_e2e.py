@@ -37,12 +37,12 @@ PINNING = (
 
 
 def free_base_port() -> int:
-    """A router port whose four successors are free too."""
+    """A router port whose nine successors (the whole stack) are free too."""
     for _ in range(200):
         base = random.randrange(20_000, 60_000)
-        if all(port_is_free(base + n) for n in range(5)):
+        if all(port_is_free(base + n) for n in range(10)):
             return base
-    raise AssertionError("no five consecutive free ports found")
+    raise AssertionError("no ten consecutive free ports found")
 
 
 def process_groups() -> dict[int, list[int]]:
