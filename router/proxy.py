@@ -158,10 +158,31 @@ class Proxy:
                 flag, ex.method, length, has_body, table, target, out_headers
             )
         body = RequestBody(receive, limit, mirror.request if mirror else None)
-        if mirror is not None:
-            if not has_body:
-                mirror.request.finish()
-            self._shadower.launch(mirror)
+        if mirror is not None and not has_body:
+            mirror.request.finish()
+        try:
+            await self._forward(
+                send, ex, flag, table, upstream_name, target, out_headers, body, has_body, mirror
+            )
+        finally:
+            # The mirror starts once the user has the whole answer ("or after" in the design):
+            # on two cores a concurrent mirror competes with the user's own request for CPU.
+            if mirror is not None:
+                self._shadower.launch(mirror)
+
+    async def _forward(
+        self,
+        send: Send,
+        ex: Exchange,
+        flag: RouteFlag | None,
+        table: RouteTable,
+        upstream_name: str,
+        target: str,
+        out_headers: Headers,
+        body: RequestBody,
+        has_body: bool,
+        mirror: Mirror | None,
+    ) -> None:
 
         fallback = (
             flag is not None and flag.fallback and ex.side == EXTRACTED and ex.method in IDEMPOTENT
