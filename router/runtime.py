@@ -36,6 +36,29 @@ class StateStoreUnavailable(Exception):
     """The shared state store cannot be read or written; nothing was changed."""
 
 
+def new_record(
+    route: str,
+    override: RouteOverride,
+    *,
+    actor: str,
+    reason: str,
+    before: Mapping[str, Any],
+    forced: bool = False,
+    overridden: Sequence[str] = (),
+) -> FlipRecord:
+    """The history entry of one flip, stamped now; every store builds its records here."""
+    return FlipRecord(
+        at=datetime.now(UTC).isoformat(timespec="seconds"),
+        actor=actor,
+        reason=reason,
+        route=route,
+        before=dict(before),
+        after={"mode": override.mode.value, "canary_percent": override.canary_percent},
+        forced=forced,
+        overridden=tuple(overridden),
+    )
+
+
 class RuntimeState(Protocol):
     """Where runtime overrides and their history live."""
 
@@ -80,16 +103,14 @@ class InMemoryRuntimeState:
     ) -> FlipRecord:
         async with self._lock:
             self._overrides[route] = override
-            after = {"mode": override.mode.value, "canary_percent": override.canary_percent}
-            record = FlipRecord(
-                at=datetime.now(UTC).isoformat(timespec="seconds"),
+            record = new_record(
+                route,
+                override,
                 actor=actor,
                 reason=reason,
-                route=route,
-                before=dict(before),
-                after=after,
+                before=before,
                 forced=forced,
-                overridden=tuple(overridden),
+                overridden=overridden,
             )
             self._history.append(record)
             return record

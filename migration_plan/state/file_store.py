@@ -19,14 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from migration_plan.state.records import (
-    new_record,
     override_from_dict,
     override_to_dict,
     record_from_dict,
     record_to_dict,
 )
 from router.routing import RouteOverride
-from router.runtime import FlipRecord, StateStoreUnavailable
+from router.runtime import FlipRecord, StateStoreUnavailable, new_record
 
 Signature = tuple[int, int, int]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from migration_plan.plan import Mode
@@ -21,28 +19,6 @@ def override_from_dict(data: Any, where: str) -> RouteOverride:
         return RouteOverride(Mode(data["mode"]), None if percent is None else float(percent))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise StateStoreUnavailable(f"{where}: unreadable override {data!r}") from exc
-
-
-def new_record(
-    route: str,
-    override: RouteOverride,
-    *,
-    actor: str,
-    reason: str,
-    before: Mapping[str, Any],
-    forced: bool,
-    overridden: Sequence[str],
-) -> FlipRecord:
-    return FlipRecord(
-        at=datetime.now(UTC).isoformat(timespec="seconds"),
-        actor=actor,
-        reason=reason,
-        route=route,
-        before=dict(before),
-        after=override_to_dict(override),
-        forced=forced,
-        overridden=tuple(overridden),
-    )
 
 
 def record_to_dict(record: FlipRecord) -> dict[str, Any]:

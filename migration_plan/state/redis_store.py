@@ -24,14 +24,13 @@ from redis.exceptions import RedisError
 from redis.retry import Retry
 
 from migration_plan.state.records import (
-    new_record,
     override_from_dict,
     override_to_dict,
     record_from_dict,
     record_to_dict,
 )
 from router.routing import RouteOverride
-from router.runtime import FlipRecord, StateStoreUnavailable
+from router.runtime import FlipRecord, StateStoreUnavailable, new_record
 
 DEFAULT_PREFIX = "strangler:state:"
 LISTENER_RETRY_SECONDS = 0.5

@@ -24,10 +24,9 @@ from migration_plan.state import (
     control,
     state_from_env,
 )
-from migration_plan.state.records import new_record
 from router.app import create_app
 from router.routing import RouteOverride
-from router.runtime import InMemoryRuntimeState, StateStoreUnavailable
+from router.runtime import InMemoryRuntimeState, StateStoreUnavailable, new_record
 
 pytestmark = pytest.mark.integration
 
@@ -108,7 +107,7 @@ def test_concurrent_writer_processes_lose_nothing(tmp_path: Path) -> None:
         "import sys; from pathlib import Path\n"
         "from migration_plan.plan import Mode\n"
         "from migration_plan.state import FileStateStore\n"
-        "from migration_plan.state.records import new_record\n"
+        "from router.runtime import new_record\n"
         "from router.routing import RouteOverride\n"
         "store = FileStateStore(Path(sys.argv[1]))\n"
         "for i in range(30):\n"
