@@ -21,6 +21,7 @@ from werkzeug.http import parse_date
 
 from extracted.auth_service import serialize
 from extracted.auth_service.models import User, UserSession
+from extracted.common.bearer import bearer_token
 from extracted.common.formats import utcnow
 from extracted.common.responses import ApiError, invalid_token, unauthorized, unavailable
 from extracted.common.upstream import UpstreamService
@@ -29,16 +30,6 @@ log = logging.getLogger("extracted.auth_service")
 
 # A user created from an introspection answer cannot log in here until the sync brings its hash.
 UNUSABLE_PASSWORD_HASH = "!"
-
-
-def bearer_token(header: str | None) -> str | None:
-    """The token of `Bearer <token>` (scheme case-insensitive), else None: the monolith's parse."""
-    if not header:
-        return None
-    parts = header.split()
-    if len(parts) != 2 or parts[0].lower() != "bearer":
-        return None
-    return parts[1]
 
 
 @dataclass(frozen=True)

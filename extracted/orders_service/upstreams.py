@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 
+from extracted.common.bearer import bearer_token
 from extracted.common.responses import ApiError, unauthorized
 from extracted.common.upstream import DRY_RUN_HEADER, UpstreamService
 
@@ -16,16 +17,6 @@ from extracted.common.upstream import DRY_RUN_HEADER, UpstreamService
 class Caller:
     id: int
     is_admin: bool
-
-
-def bearer_token(header: str | None) -> str | None:
-    """The token of `Bearer <token>` (scheme case-insensitive), else None: the monolith's rule."""
-    if not header:
-        return None
-    parts = header.split()
-    if len(parts) != 2 or parts[0].lower() != "bearer":
-        return None
-    return parts[1]
 
 
 def _json(response: httpx.Response, service: UpstreamService) -> Any:
