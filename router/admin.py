@@ -21,10 +21,6 @@ MAX_ADMIN_BODY = 64 * 1024
 _OPEN = {("GET", "/_strangler/healthz"), ("GET", "/_strangler/readyz")}
 
 
-def is_admin_path(path: str) -> bool:
-    return path.startswith(PREFIX) or path == "/metrics"
-
-
 class FlipError(ValueError):
     """A flip request that cannot be applied; names the field."""
 

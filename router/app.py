@@ -16,12 +16,13 @@ from migration_plan.plan.evidence import ParityResults, ShadowEvidence
 from migration_plan.plan.gates import Decision, decide
 from migration_plan.plan.transitions import Transition
 from router.access_log import AccessLog, make_access_log, make_event_log
-from router.admin import Admin, FlipError, GateRefused, is_admin_path
+from router.admin import Admin, FlipError, GateRefused
 from router.aiohttp_forwarder import AiohttpForwarder
 from router.forwarding import Forwarder
 from router.headers import decode, request_id
 from router.in_flight import RecentWrites
 from router.metrics import RouterMetrics
+from router.normalise import is_reserved, request_path
 from router.proxy import Proxy
 from router.reload import PlanWatcher, Signature, signature
 from router.routing import RouteFlag, RouteOverride, RouteTable, compile_table
@@ -110,10 +111,13 @@ class RouterApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            if is_admin_path(scope["path"]):
-                await self._admin(scope, receive, send)
+            # Decided on the normalised path, the one a backend would act on: no spelling of
+            # the admin namespace or /metrics is ever forwarded.
+            path = request_path(scope)
+            if isinstance(path, str) and is_reserved(path):
+                await self._admin({**scope, "path": path}, receive, send)
             else:
-                await self._proxy(scope, receive, send)
+                await self._proxy(scope, receive, send, path)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
         elif kind == "websocket":  # not proxied (yet): refuse the handshake

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from migration_plan.plan import Mode
 from router.access_log import AccessLog
@@ -22,7 +22,7 @@ from router.headers import (
     upstream_headers,
 )
 from router.metrics import RouterMetrics
-from router.normalise import BadPath, normalise_path
+from router.normalise import BadPath, request_path
 from router.responses import send_error
 from router.routing import RouteFlag, RouteTable
 from router.settings import RouterSettings
@@ -31,6 +31,9 @@ from router.stats import Stats
 from router.types import Headers, Receive, Scope, Send
 
 UNMATCHED = "*"
+# Methods as nginx accepts them: Werkzeug and Starlette compare methods case-sensitively, and a
+# lower-case spelling must not reach a backend that folds case where the router did not.
+_METHOD = re.compile(r"^[A-Z_-]{1,32}$")
 # Response headers the router sets itself; an upstream's own copies are dropped.
 _ROUTER_OWNED = frozenset({"x-request-id", "x-strangler-side", "x-strangler-route"})
 LEGACY, EXTRACTED = "legacy", "extracted"
@@ -73,14 +76,17 @@ class Proxy:
         self._access_log = access_log
         self._event_log = event_log
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send, path: str | BadPath | None = None
+    ) -> None:
+        """Proxy one request; `path` is its normalised path (or why it has none), if known."""
         started = time.perf_counter()
         headers = decode(scope["headers"])
         rid = request_id(headers)
         exchange = Exchange(rid, scope["method"], scope.get("path", ""))
         self._metrics.in_flight.inc()
         try:
-            await self._handle(scope, receive, send, headers, exchange)
+            await self._handle(scope, receive, send, headers, exchange, path or request_path(scope))
         finally:
             self._metrics.in_flight.dec()
             self._account(exchange, time.perf_counter() - started)
@@ -115,14 +121,21 @@ class Proxy:
         ]
 
     async def _handle(
-        self, scope: Scope, receive: Receive, send: Send, headers: Headers, ex: Exchange
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: Headers,
+        ex: Exchange,
+        path: str | BadPath,
     ) -> None:
         table = self._table()  # read once: a reload swaps the table, never mutates it
-        raw_path: bytes = scope.get("raw_path") or quote(scope["path"]).encode("ascii")
-        raw_path = raw_path.split(b"?", 1)[0]  # some clients put the query in raw_path
         try:
+            if isinstance(path, BadPath):
+                raise path
+            if not _METHOD.match(ex.method):
+                raise BadPath(f"the method {ex.method!r} is not an upper-case token")
             length = content_length(headers)
-            path = normalise_path(raw_path)
         except (BadFraming, BadPath) as exc:
             await self._fail(send, ex, 400, f"Bad request: {exc}")
             return

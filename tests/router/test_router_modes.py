@@ -51,11 +51,12 @@ async def test_the_request_reaches_the_backend_with_the_normalised_path(rig_fact
             assert response.json()["path"] == "/api/echo/1", raw
 
 
-async def test_an_encoded_slash_stays_encoded_and_goes_to_legacy(rig_factory: Any) -> None:
+async def test_an_encoded_slash_is_refused_before_any_backend_sees_it(rig_factory: Any) -> None:
     async with rig_factory(endpoint("GET /api/echo/{id}", mode="extracted")) as rig:
         response = await call_asgi(rig.app, "GET", b"/api/echo%2F1")
-    assert response.header("x-strangler-side") == "legacy"
-    assert rig.transport.calls[-1] == ("http://legacy.test", "/api/echo%2F1")
+    assert response.status == 400
+    assert "encoded slash" in response.json()["error"]["message"]
+    assert rig.transport.calls == []
 
 
 async def test_side_headers_can_be_turned_off(rig_factory: Any) -> None:
@@ -207,3 +208,11 @@ async def test_head_requests_keep_the_declared_length_and_send_no_body(rig_facto
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-length"] == get.headers["content-length"]
     assert head.headers["x-strangler-route"] == "GET /api/products/{id}"
+
+
+async def test_a_method_that_is_not_an_upper_case_token_is_refused(rig_factory: Any) -> None:
+    # Werkzeug and Starlette compare methods case-sensitively; the router must not guess.
+    async with rig_factory(endpoint("GET /api/echo/{id}", mode="extracted")) as rig:
+        response = await call_asgi(rig.app, "get", b"/api/echo/1")
+    assert response.status == 400
+    assert rig.transport.calls == []
