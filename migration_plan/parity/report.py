@@ -4,9 +4,12 @@ The results file (``var/parity/results.json`` by default, ``PARITY_RESULTS_PATH`
 
     {"version": 1, "generated_at": "2026-11-27T05:00:00+00:00", "source": "in-process",
      "endpoints": {"GET /api/products/{id}": {"status": "pass", "scenarios": 3, "steps": 7,
-                                              "mismatches": 0, "failures": []}}}
+                                              "planned_steps": 7, "mismatches": 0,
+                                              "failures": []}}}
 
-``failures`` holds ``"<scenario>: <first diff line>"`` per failing step.
+``status`` is ``pass``, ``fail`` (a difference) or ``incomplete`` (a scenario stopped before one of
+the endpoint's steps ran: never a pass). ``failures`` holds ``"<scenario>: <first diff line>"`` per
+failing step, and a line per step that did not run.
 """
 
 from __future__ import annotations
@@ -34,24 +37,38 @@ class EndpointReport:
     scenarios: list[str] = field(default_factory=list)
     steps: list[StepResult] = field(default_factory=list)
     stopped: list[str] = field(default_factory=list)  # "<scenario>: <why it stopped>"
+    # "<scenario>: step N (label) did not run": a scenario stopped before it got there.
+    not_run: list[str] = field(default_factory=list)
 
     @property
     def mismatches(self) -> int:
         return sum(1 for step in self.steps if not step.passed) + len(self.stopped)
 
     @property
+    def planned(self) -> int:
+        return len(self.steps) + len(self.stopped) + len(self.not_run)
+
+    @property
+    def status(self) -> str:
+        """`fail` on any difference; `incomplete` when a planned step never ran; else `pass`."""
+        if self.mismatches:
+            return "fail"
+        return "incomplete" if self.not_run else "pass"
+
+    @property
     def passed(self) -> bool:
-        return self.mismatches == 0
+        return self.status == "pass"
 
     def failures(self) -> list[str]:
         lines = [f"{s.scenario}: {s.first_line()}" for s in self.steps if not s.passed]
-        return lines + self.stopped
+        return lines + self.stopped + self.not_run
 
     def as_result(self) -> dict[str, Any]:
         return {
-            "status": "pass" if self.passed else "fail",
+            "status": self.status,
             "scenarios": len(self.scenarios),
             "steps": len(self.steps),
+            "planned_steps": self.planned,
             "mismatches": self.mismatches,
             "failures": self.failures(),
         }
@@ -130,6 +147,16 @@ def by_endpoint(results: Iterable[ScenarioResult]) -> dict[str, EndpointReport]:
             if result.scenario.name not in report.scenarios:
                 report.scenarios.append(result.scenario.name)
             report.stopped.append(f"{result.scenario.name}: {result.error}")
+        # The steps after a stop still belong to their endpoints: without them an endpoint
+        # would pass on the steps that happened to run, or vanish from the results.
+        first_unrun = len(result.steps) + (1 if result.error and result.error_endpoint else 0)
+        for index, step in enumerate(result.scenario.steps[first_unrun:], start=first_unrun):
+            report = reports.setdefault(step.endpoint, EndpointReport(step.endpoint))
+            if result.scenario.name not in report.scenarios:
+                report.scenarios.append(result.scenario.name)
+            report.not_run.append(
+                f"{result.scenario.name}: step {index + 1} ({step.label}) did not run"
+            )
     return reports
 
 
@@ -147,7 +174,11 @@ def junit_xml(report: ParityReport) -> str:
             cases += 1
             case = ET.SubElement(suite, "testcase", classname=route, name=scenario)
             bad = [s for s in endpoint.steps if s.scenario == scenario and not s.passed]
-            stopped = [line for line in endpoint.stopped if line.startswith(f"{scenario}: ")]
+            stopped = [
+                line
+                for line in endpoint.stopped + endpoint.not_run
+                if line.startswith(f"{scenario}: ")
+            ]
             if bad or stopped:
                 failures += 1
                 first = bad[0].first_line() if bad else stopped[0]
@@ -170,14 +201,14 @@ def markdown_summary(report: ParityReport) -> str:
         "",
         f"Source: {report.source}; generated {report.generated_at.isoformat(timespec='seconds')}.",
         "",
-        "| endpoint | status | scenarios | steps | mismatches |",
+        "| endpoint | status | scenarios | steps run | mismatches |",
         "| --- | --- | ---: | ---: | ---: |",
     ]
     for route, endpoint in report.endpoints.items():
-        status = "pass" if endpoint.passed else "**fail**"
+        status = "pass" if endpoint.passed else f"**{endpoint.status}**"
         lines.append(
-            f"| `{route}` | {status} | {len(endpoint.scenarios)} | {len(endpoint.steps)} "
-            f"| {endpoint.mismatches} |"
+            f"| `{route}` | {status} | {len(endpoint.scenarios)} "
+            f"| {len(endpoint.steps)} of {endpoint.planned} | {endpoint.mismatches} |"
         )
     failing = [e for e in report.endpoints.values() if not e.passed]
     for endpoint in failing:
@@ -185,5 +216,5 @@ def markdown_summary(report: ParityReport) -> str:
         for step in endpoint.steps:
             if not step.passed:
                 lines += [f"Scenario *{_cell(step.scenario)}*:", "", "```", step.summary(), "```"]
-        lines += [f"- {_cell(line)}" for line in endpoint.stopped]
+        lines += [f"- {_cell(line)}" for line in endpoint.stopped + endpoint.not_run]
     return "\n".join(lines) + "\n"

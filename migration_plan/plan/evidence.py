@@ -68,7 +68,7 @@ def parse_parity_results(data: Any, location: str = "") -> ParityResults:
             key = parse_route(str(route)).key
         except ValueError:
             continue
-        if not isinstance(entry, dict) or entry.get("status") not in ("pass", "fail"):
+        if not isinstance(entry, dict) or entry.get("status") not in ("pass", "fail", "incomplete"):
             endpoints[key] = ParityResult(status="unreadable")
             continue
         failures = entry.get("failures") or []

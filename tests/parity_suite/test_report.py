@@ -11,7 +11,7 @@ import pytest
 
 from migration_plan.parity.report import ParityReport
 from migration_plan.parity.runner import ScenarioResult, run_scenario
-from migration_plan.parity.scenario import Scenario, Step
+from migration_plan.parity.scenario import Capture, Scenario, Step
 from migration_plan.plan import Plan
 
 from .fakes import FunctionSide, json_answer
@@ -46,6 +46,7 @@ def test_the_results_file_has_exactly_the_format_gates_read(
                 "status": "fail",
                 "scenarios": 2,
                 "steps": 3,
+                "planned_steps": 3,
                 "mismatches": 1,
                 "failures": ['money: /price: "8.37" != 8.37 (type)'],
             }
@@ -66,7 +67,7 @@ def test_junit_has_one_case_per_endpoint_scenario(parity_plan: Plan) -> None:
 def test_markdown_lists_each_endpoint_and_the_failing_diffs(parity_plan: Plan) -> None:
     text = ParityReport("in-process", results(parity_plan)).markdown()
     assert "# Parity: MISMATCHES" in text
-    assert f"| `{GET}` | **fail** | 2 | 3 | 1 |" in text
+    assert f"| `{GET}` | **fail** | 2 | 3 of 3 | 1 |" in text
     assert '/price: "8.37" != 8.37 (type)' in text
 
 
@@ -75,8 +76,40 @@ def test_a_stopped_scenario_fails_the_endpoint_it_stopped_at(parity_plan: Plan) 
     result.error_endpoint = GET
     endpoint = ParityReport("x", [result]).as_results_file()["endpoints"][GET]
     assert endpoint == {
-        "status": "fail", "scenarios": 1, "steps": 0, "mismatches": 1, "failures": ["s: boom"]
+        "status": "fail", "scenarios": 1, "steps": 0, "planned_steps": 1, "mismatches": 1,
+        "failures": ["s: boom"],
     }  # fmt: skip
+
+
+LIST = "GET /api/orders"
+
+
+def test_steps_a_stopped_scenario_never_ran_make_their_endpoints_incomplete(
+    parity_plan: Plan,
+) -> None:
+    # Step 2 fails its capture; steps 3 and 4 never run. The list endpoint ran one of its two
+    # steps and matched there: that is `incomplete`, not `pass`, and it does not vanish.
+    answer = FunctionSide(lambda request: json_answer(200, {"id": 1, "items": []}))
+    scenario = Scenario(
+        "stops",
+        (
+            Step(LIST, "GET", "/api/orders"),
+            Step(GET, "GET", "/api/products/1", captures=(Capture("sku", "/sku"),)),
+            Step(LIST, "GET", "/api/orders"),
+            Step("GET /api/orders/{id}", "GET", "/api/orders/1"),
+        ),
+    )
+    report = ParityReport("x", [run_scenario(scenario, answer, answer, parity_plan)])
+    endpoints = report.as_results_file()["endpoints"]
+    assert endpoints[LIST]["status"] == "incomplete"
+    assert (endpoints[LIST]["steps"], endpoints[LIST]["planned_steps"]) == (1, 2)
+    assert endpoints["GET /api/orders/{id}"]["status"] == "incomplete"
+    assert endpoints["GET /api/orders/{id}"]["failures"] == [
+        "stops: step 4 (GET /api/orders/1) did not run"
+    ]
+    assert endpoints[GET]["status"] == "fail"
+    assert not report.passed
+    assert "**incomplete**" in report.markdown()
 
 
 def test_writing_only_some_endpoints_keeps_the_others_from_the_same_source(
