@@ -150,12 +150,12 @@ def by_endpoint(results: Iterable[ScenarioResult]) -> dict[str, EndpointReport]:
         # The steps after a stop still belong to their endpoints: without them an endpoint
         # would pass on the steps that happened to run, or vanish from the results.
         first_unrun = len(result.steps) + (1 if result.error and result.error_endpoint else 0)
-        for index, step in enumerate(result.scenario.steps[first_unrun:], start=first_unrun):
-            report = reports.setdefault(step.endpoint, EndpointReport(step.endpoint))
+        for index, unrun in enumerate(result.scenario.steps[first_unrun:], start=first_unrun):
+            report = reports.setdefault(unrun.endpoint, EndpointReport(unrun.endpoint))
             if result.scenario.name not in report.scenarios:
                 report.scenarios.append(result.scenario.name)
             report.not_run.append(
-                f"{result.scenario.name}: step {index + 1} ({step.label}) did not run"
+                f"{result.scenario.name}: step {index + 1} ({unrun.label}) did not run"
             )
     return reports
 
