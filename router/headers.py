@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import random
 import re
 from collections.abc import Iterable
@@ -24,16 +25,14 @@ HOP_BY_HOP = frozenset(
 # Set by the router itself; whatever the client sent under these names is replaced. And
 # X-Strangler-Shadow marks the router's own mirrors (services then roll writes back): a client
 # must never be able to send it, or its real write would silently become a dry run.
-_REPLACED = frozenset(
-    {
-        "host",
-        "x-forwarded-proto",
-        "x-forwarded-host",
-        "x-request-id",
-        "traceparent",
-        "x-strangler-shadow",
-    }
+_REPLACED = frozenset({"host", "x-request-id", "traceparent", "x-strangler-shadow"})
+# Forwarding headers: believed (and extended) only from a trusted proxy, else replaced, so a
+# client cannot name itself 6.6.6.6 to the backends (uvicorn --forwarded-allow-ips, ProxyFix).
+_FORWARDING = frozenset(
+    {"x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "forwarded", "x-real-ip"}
 )
+# RFC 7230 tchar: a Forwarded value made of these needs no quotes.
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:=+/-]{1,128}$")
 _TRACEPARENT = re.compile(r"^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$")
 
@@ -119,30 +118,103 @@ def _span_id() -> str:
     return f"{random.getrandbits(64) or 1:016x}"
 
 
+class TrustedProxies:
+    """The peers whose forwarding headers are believed: IPs and CIDRs (ROUTER_TRUSTED_PROXIES)."""
+
+    def __init__(self, entries: Iterable[str] = ()) -> None:
+        self._networks = tuple(ipaddress.ip_network(e.strip(), strict=False) for e in entries)
+
+    def __contains__(self, host: object) -> bool:
+        if not self._networks or not isinstance(host, str):
+            return False
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:  # a unix socket path or a name: never a trusted proxy
+            return False
+        return any(address in network for network in self._networks)
+
+
+NO_TRUSTED_PROXIES = TrustedProxies()
+
+
+def forwarded_element(client: str | None, scheme: str, host: str) -> str:
+    """One RFC 7239 `Forwarded` element: `for=...;proto=...;host=...`, IPv6 quoted."""
+    parts = []
+    if client:
+        node = f"[{client}]" if ":" in client else client
+        parts.append(f"for={_quoted(node)}")
+    parts.append(f"proto={_quoted(scheme)}")
+    if host:
+        parts.append(f"host={_quoted(host)}")
+    return ";".join(parts)
+
+
+def _quoted(value: str) -> str:
+    if _TOKEN.match(value):
+        return value
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def upstream_headers(
-    headers: Headers, *, client: str | None, scheme: str, request_id: str, traceparent: str
+    headers: Headers,
+    *,
+    client: str | None,
+    scheme: str,
+    request_id: str,
+    traceparent: str,
+    trusted: TrustedProxies = NO_TRUSTED_PROXIES,
 ) -> Headers:
-    """What the backend receives: end-to-end headers plus the forwarding and tracing headers."""
+    """What the backend receives: end-to-end headers plus the forwarding and tracing headers.
+
+    From an untrusted peer (the default: every peer) the client's forwarding headers are
+    dropped and the router's own stand alone; from a trusted proxy its chain is extended."""
     out: Headers = []
-    forwarded_for: list[str] = []
+    sent: dict[str, list[str]] = {}
     host = ""
     for name, value in end_to_end(headers):
-        if name == "x-forwarded-for":
-            forwarded_for.append(value)
+        if name in _FORWARDING:
+            sent.setdefault(name, []).append(value)
         elif name == "host":
             host = value
         elif name not in _REPLACED:
             out.append((name, value))
-    if client:
-        forwarded_for.append(client)
+    believed = sent if client in trusted else {}
+    forwarded_for = [*believed.get("x-forwarded-for", []), *([client] if client else [])]
     if forwarded_for:
         out.append(("x-forwarded-for", ", ".join(forwarded_for)))
-    out.append(("x-forwarded-proto", scheme))
-    if host:
-        out.append(("x-forwarded-host", host))
+    # A trusted proxy's proto and host describe the original request; the hop to us does not.
+    proto = _first(believed.get("x-forwarded-proto")) or scheme
+    original_host = _first(believed.get("x-forwarded-host")) or host
+    out.append(("x-forwarded-proto", proto))
+    if original_host:
+        out.append(("x-forwarded-host", original_host))
+    real_ip = _first(believed.get("x-real-ip")) or client
+    if real_ip:
+        out.append(("x-real-ip", real_ip))
+    element = forwarded_element(client, scheme, host)
+    out.append(("forwarded", ", ".join([*believed.get("forwarded", []), element])))
     out.append(("x-request-id", request_id))
     out.append(("traceparent", traceparent))
     return out
+
+
+def _first(values: list[str] | None) -> str:
+    """The left-most (original) entry of a possibly comma-joined header."""
+    if not values:
+        return ""
+    return values[0].split(",")[0].strip()
+
+
+def host_problem(headers: Headers, http_version: str) -> str | None:
+    """Why the Host header makes the request invalid (RFC 9112 section 3.2), or None."""
+    hosts = [value for name, value in headers if name == "host"]
+    if len(hosts) > 1:
+        return "more than one Host header"
+    if not hosts and http_version != "1.0":
+        return "no Host header (HTTP/1.1 requires one)"
+    if hosts and (not hosts[0].strip() or any(c in hosts[0] for c in " \t/\\@,")):
+        return "the Host header is not a valid host[:port]"
+    return None
 
 
 # The ASGI server writes its own Date and Server; passing the upstream's too would send each twice

@@ -14,8 +14,10 @@ from router.canary import goes_to_service, sticky_key
 from router.forwarding import Forwarder, UpstreamError, UpstreamRequest, UpstreamResponse
 from router.headers import (
     BadFraming,
+    TrustedProxies,
     content_length,
     decode,
+    host_problem,
     request_id,
     response_headers,
     traceparent,
@@ -75,6 +77,7 @@ class Proxy:
         self._settings = settings
         self._access_log = access_log
         self._event_log = event_log
+        self._trusted = TrustedProxies(settings.trusted_proxies)
 
     async def __call__(
         self, scope: Scope, receive: Receive, send: Send, path: str | BadPath | None = None
@@ -135,6 +138,9 @@ class Proxy:
                 raise path
             if not _METHOD.match(ex.method):
                 raise BadPath(f"the method {ex.method!r} is not an upper-case token")
+            host = host_problem(headers, scope.get("http_version", "1.1"))
+            if host is not None:
+                raise BadPath(host)
             length = content_length(headers)
         except (BadFraming, BadPath) as exc:
             await self._fail(send, ex, 400, f"Bad request: {exc}")
@@ -162,6 +168,7 @@ class Proxy:
             scheme=scope.get("scheme", "http"),
             request_id=ex.request_id,
             traceparent=traceparent(headers),
+            trusted=self._trusted,
         )
 
         self._shadower.note_write(ex.method, path)

@@ -20,6 +20,12 @@ REASONS = {
 }
 
 
+# Refusals the monolith makes too (docs/contract.md): the router's copy has exactly the contract's
+# envelope, so an endpoint's answer does not change shape when the router answers first. The
+# request id stays in the X-Request-ID header.
+CONTRACT_SHAPED = frozenset({413})
+
+
 async def send_bytes(
     send: Send, status: int, body: bytes, content_type: str, headers: list[tuple[bytes, bytes]]
 ) -> None:
@@ -52,13 +58,12 @@ async def send_error(
     headers: list[tuple[bytes, bytes]] | None = None,
     code: str | None = None,
 ) -> None:
-    """`{"error": {"code", "message", "request_id"}}` with the request id echoed in a header."""
-    envelope = {
-        "error": {
-            "code": code or REASONS.get(status, "error"),
-            "message": message,
-            "request_id": request_id,
-        }
-    }
+    """`{"error": {"code", "message", "request_id"}}` with the request id echoed in a header.
+
+    For CONTRACT_SHAPED statuses the body is the contract's `{"error": {"code", "message"}}`."""
+    error = {"code": code or REASONS.get(status, "error"), "message": message}
+    if status not in CONTRACT_SHAPED:
+        error["request_id"] = request_id
+    envelope = {"error": error}
     extra = [(b"x-request-id", request_id.encode("latin-1")), *(headers or [])]
     await send_json(send, status, envelope, extra)

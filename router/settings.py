@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class RouterSettings(BaseSettings):
@@ -31,3 +33,20 @@ class RouterSettings(BaseSettings):
     # A shadow difference on a resource written through the router within this many ms counts
     # as `in_flight` (the data sync's lag), not as a mismatch; 0 turns it off (docs/sync.md).
     shadow_in_flight_ms: int = Field(default=0, ge=0)
+    # Peers (IPs or CIDRs, comma-separated) whose X-Forwarded-*/Forwarded/X-Real-IP are believed
+    # and extended; from every other peer they are replaced by the router's own (router/headers.py).
+    trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        entries = value.split(",") if isinstance(value, str) else value
+        if not isinstance(entries, list | tuple):
+            return value
+        cleaned = tuple(str(e).strip() for e in entries if str(e).strip())
+        for entry in cleaned:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or CIDR network") from None
+        return cleaned

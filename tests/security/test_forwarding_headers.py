@@ -1,0 +1,94 @@
+"""No client can lie to the backends about who it is: forwarding headers over real sockets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from edge_servers import echo_backend, router, seen_headers, send_raw
+
+from router.headers import TrustedProxies, forwarded_element, upstream_headers
+
+pytestmark = pytest.mark.e2e
+
+LIES = (
+    "X-Forwarded-For: 6.6.6.6\r\n"
+    "X-Forwarded-Host: evil.example\r\n"
+    "X-Forwarded-Proto: https\r\n"
+    "Forwarded: for=6.6.6.6;proto=https;host=evil.example\r\n"
+    "X-Real-IP: 6.6.6.6"
+)
+
+
+def get(port: int, extra: str = "", source: str = "127.0.0.1") -> dict[str, list[str]]:
+    head = f"GET /api/anything HTTP/1.1\r\nHost: shop.test:{port}\r\nConnection: close\r\n{extra}"
+    answer = send_raw(port, head, source=source)
+    assert answer.status == 200, answer.body
+    return seen_headers(answer)
+
+
+def test_by_default_a_clients_forwarding_headers_are_replaced_not_extended(
+    tmp_path: Path,
+) -> None:
+    with echo_backend() as legacy, router(tmp_path, legacy) as port:
+        seen = get(port, LIES)
+    assert seen["x-forwarded-for"] == ["127.0.0.1"]
+    assert seen["x-real-ip"] == ["127.0.0.1"]
+    assert seen["x-forwarded-proto"] == ["http"]
+    assert seen["x-forwarded-host"] == [f"shop.test:{port}"]
+    assert seen["forwarded"] == [f'for=127.0.0.1;proto=http;host="shop.test:{port}"']
+    assert "6.6.6.6" not in repr(seen) and "evil.example" not in repr(seen)
+
+
+def test_a_trusted_proxys_chain_is_extended(tmp_path: Path) -> None:
+    trusted = ("127.0.0.0/8",)
+    with echo_backend() as legacy, router(tmp_path, legacy, trusted_proxies=trusted) as port:
+        seen = get(port, LIES)
+    assert seen["x-forwarded-for"] == ["6.6.6.6, 127.0.0.1"]
+    assert seen["x-real-ip"] == ["6.6.6.6"]
+    assert seen["x-forwarded-proto"] == ["https"]
+    assert seen["x-forwarded-host"] == ["evil.example"]
+    assert seen["forwarded"] == [
+        "for=6.6.6.6;proto=https;host=evil.example, "
+        f'for=127.0.0.1;proto=http;host="shop.test:{port}"'
+    ]
+
+
+def test_a_peer_outside_the_trusted_set_is_replaced_even_when_some_proxies_are_trusted(
+    tmp_path: Path,
+) -> None:
+    with echo_backend() as legacy, router(tmp_path, legacy, trusted_proxies=("127.0.0.1",)) as port:
+        seen = get(port, LIES, source="127.0.0.2")  # all of 127/8 is loopback on Linux
+    assert seen["x-forwarded-for"] == ["127.0.0.2"]
+    assert seen["x-real-ip"] == ["127.0.0.2"]
+    assert seen["forwarded"] == [f'for=127.0.0.2;proto=http;host="shop.test:{port}"']
+
+
+def test_repeated_forwarding_headers_from_a_client_are_all_dropped(tmp_path: Path) -> None:
+    with echo_backend() as legacy, router(tmp_path, legacy) as port:
+        seen = get(
+            port, "X-Forwarded-For: 6.6.6.6\r\nx-forwarded-for: 7.7.7.7\r\nX-REAL-IP: 6.6.6.6"
+        )
+    assert seen["x-forwarded-for"] == ["127.0.0.1"]
+    assert seen["x-real-ip"] == ["127.0.0.1"]
+
+
+def test_an_ipv6_client_is_quoted_in_forwarded_as_rfc_7239_says() -> None:
+    assert forwarded_element("2001:db8::1", "http", "shop.example") == (
+        'for="[2001:db8::1]";proto=http;host=shop.example'
+    )
+    out = dict(
+        upstream_headers(
+            [("host", "h")], client="::1", scheme="http", request_id="r", traceparent="t"
+        )
+    )
+    assert out["forwarded"] == 'for="[::1]";proto=http;host=h'
+    assert out["x-forwarded-for"] == "::1"
+
+
+def test_the_trusted_set_matches_addresses_and_networks_of_both_families() -> None:
+    trusted = TrustedProxies(["10.0.0.0/8", "::1", "192.0.2.7"])
+    assert "10.1.2.3" in trusted and "::1" in trusted and "192.0.2.7" in trusted
+    assert "192.0.2.8" not in trusted and "11.0.0.1" not in trusted
+    assert "not-an-ip" not in trusted and None not in trusted
+    assert "127.0.0.1" not in TrustedProxies()
