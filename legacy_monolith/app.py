@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 from legacy_monolith import db
 from legacy_monolith.api import register_blueprints
 from legacy_monolith.errors import register_error_handlers
+from legacy_monolith.proxy_trust import TrustedProxyFix
 from legacy_monolith.settings import MonolithSettings
 
 
@@ -41,4 +42,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app, settings.database_url)
     register_error_handlers(app)
     register_blueprints(app)
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, settings.trusted_proxies)  # type: ignore[method-assign]
     return app

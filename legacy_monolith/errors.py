@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import BadRequest, InternalServerError, RequestEntityTooLarge
 
 BAD_BODY = "Request body must be a JSON object"
@@ -57,12 +57,36 @@ def _render(error: ApiError) -> tuple[Response, int]:
     return jsonify(error.envelope()), error.status
 
 
+# How much of an oversized body the 413 handler reads and discards so the connection stays usable.
+DRAIN_LIMIT_BYTES = 16 * 1024 * 1024
+_DRAIN_CHUNK = 64 * 1024
+
+
+def _too_large(_error: RequestEntityTooLarge) -> tuple[Response, int]:
+    # The unread body is still in the socket. gunicorn drains only 64 KiB of it and then closes
+    # the connection it has just announced as keep-alive, so the client's next request on it is
+    # lost. Reading the rest here (bounded) lets that next request be served.
+    _drain(request.environ.get("wsgi.input"))
+    return _render(ApiError(413, "payload_too_large", "Request body is too large"))
+
+
+def _drain(stream: Any) -> None:
+    if stream is None:
+        return
+    drained = 0
+    try:
+        while drained < DRAIN_LIMIT_BYTES:
+            chunk = stream.read(_DRAIN_CHUNK)
+            if not chunk:
+                return
+            drained += len(chunk)
+    except (OSError, ValueError):  # the client went away or broke the framing: nothing to save
+        return
+
+
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, _render)
-    app.register_error_handler(
-        RequestEntityTooLarge,
-        lambda _e: _render(ApiError(413, "payload_too_large", "Request body is too large")),
-    )
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
     # Routing never raises a bare 400; anything that does is about the request body.
     app.register_error_handler(BadRequest, lambda _e: _render(bad_body()))
     # Flask has already logged the original exception by the time this runs.

@@ -22,6 +22,12 @@ class MonolithSettings(BaseSettings):
     MONOLITH_PORT: int = Field(default=8001, ge=1, le=65535)
     SECRET_KEY: str = "dev-not-secret"
     MAX_CONTENT_LENGTH: int = Field(default=1024 * 1024, ge=1)
+    # Comma-separated IPs/CIDRs whose X-Forwarded-* are believed: the router, on this machine.
+    MONOLITH_TRUSTED_PROXIES: str = "127.0.0.1,::1"
+
+    @property
+    def trusted_proxies(self) -> tuple[str, ...]:
+        return tuple(p.strip() for p in self.MONOLITH_TRUSTED_PROXIES.split(",") if p.strip())
 
     @property
     def database_url(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from edge_servers import echo_backend, router, seen_headers, send_raw
@@ -92,3 +93,61 @@ def test_the_trusted_set_matches_addresses_and_networks_of_both_families() -> No
     assert "192.0.2.8" not in trusted and "11.0.0.1" not in trusted
     assert "not-an-ip" not in trusted and None not in trusted
     assert "127.0.0.1" not in TrustedProxies()
+
+
+def _monolith_sees(remote_addr: str, trusted: tuple[str, ...] = ("127.0.0.1", "::1")) -> Any:
+    """What the monolith's request object makes of a lying client, seen from `remote_addr`."""
+    from flask import Flask, jsonify, request
+
+    from legacy_monolith.proxy_trust import TrustedProxyFix
+
+    app = Flask(__name__)
+
+    @app.get("/whoami")
+    def whoami() -> Any:
+        return jsonify(
+            remote_addr=request.remote_addr,
+            scheme=request.scheme,
+            host=request.host,
+            real_ip=request.headers.get("X-Real-IP"),
+            forwarded=request.headers.get("Forwarded"),
+        )
+
+    app.wsgi_app = TrustedProxyFix(app.wsgi_app, trusted)  # type: ignore[method-assign]
+    headers = {
+        "X-Forwarded-For": "6.6.6.6",
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "evil.example",
+        "Forwarded": "for=6.6.6.6",
+        "X-Real-IP": "6.6.6.6",
+    }
+    response = app.test_client().get(
+        "/whoami", headers=headers, environ_base={"REMOTE_ADDR": remote_addr}
+    )
+    return response.get_json()
+
+
+def test_the_monolith_believes_forwarding_headers_from_the_router_only() -> None:
+    from_router = _monolith_sees("127.0.0.1")
+    from_elsewhere = _monolith_sees("10.9.9.9")
+    assert from_router["remote_addr"] == "6.6.6.6"  # the router vouches for what it sends
+    assert from_router["scheme"] == "https" and from_router["host"] == "evil.example"
+    assert from_elsewhere == {
+        "remote_addr": "10.9.9.9",
+        "scheme": "http",
+        "host": "localhost",
+        "real_ip": None,
+        "forwarded": None,
+    }
+
+
+def test_the_monolith_app_is_wrapped_with_its_trusted_set_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from legacy_monolith import create_app
+    from legacy_monolith.proxy_trust import TrustedProxyFix
+
+    monkeypatch.setenv("MONOLITH_TRUSTED_PROXIES", "10.0.0.0/8")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"})
+    assert isinstance(app.wsgi_app, TrustedProxyFix)
+    assert app.wsgi_app.trusts("10.1.1.1") and not app.wsgi_app.trusts("127.0.0.1")
