@@ -11,14 +11,15 @@ from migration_plan.plan import Mode, parse_route
 from migration_plan.plan.transitions import next_stage
 from router.responses import send_bytes, send_error, send_json
 from router.runtime import StateStoreUnavailable
-from router.types import Receive, Scope, Send
+from router.types import Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from router.app import RouterApp
 
 PREFIX = "/_strangler/"
 MAX_ADMIN_BODY = 64 * 1024
-_OPEN = {("GET", "/_strangler/healthz"), ("GET", "/_strangler/readyz")}
+_PROBES = ("/_strangler/healthz", "/_strangler/readyz")
+_OPEN = {(method, path) for method in ("GET", "HEAD") for path in _PROBES}
 
 
 class FlipError(ValueError):
@@ -49,8 +50,12 @@ class Admin:
             return False
         for name, value in scope["headers"]:
             if name.lower() == b"authorization":
-                expected = b"Bearer " + token.get_secret_value().encode()
-                return hmac.compare_digest(value, expected)
+                # The auth scheme is case-insensitive (RFC 9110 section 11.1): bearer, BEARER.
+                scheme, _, credentials = value.strip().partition(b" ")
+                expected = token.get_secret_value().encode()
+                return scheme.lower() == b"bearer" and hmac.compare_digest(
+                    credentials.strip(), expected
+                )
         return False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -77,11 +82,18 @@ class Admin:
             ("GET", "/_strangler/history"): self._history,
             ("GET", "/_strangler/mismatches"): self._mismatches,
         }
+        if method == "HEAD" and path in _PROBES:
+            send = _without_body(send)  # a probe's HEAD: the GET's status and headers only
+            method = "GET"
         handler = handlers.get((method, path))
         if handler is None:
-            known = any(p == path for _, p in handlers)
-            status = 405 if known else 404
-            await send_error(send, status, f"No admin endpoint {method} {path}", rid)
+            allowed = sorted({m for m, p in handlers if p == path})
+            if not allowed:
+                await send_error(send, 404, f"No admin endpoint {method} {path}", rid)
+                return
+            allow = ", ".join(allowed + ["HEAD"] if path in _PROBES else allowed)
+            message = f"No admin endpoint {method} {path}"
+            await send_error(send, 405, message, rid, [(b"allow", allow.encode())])
             return
         await handler(scope, receive, send, rid)
 
@@ -213,3 +225,14 @@ async def _read(receive: Receive) -> bytes:
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
+
+
+def _without_body(send: Send) -> Send:
+    """`send` for a HEAD: the GET's headers (Content-Length included), an empty body."""
+
+    async def head_send(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            message = {**message, "body": b""}
+        await send(message)
+
+    return head_send
