@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from edge_servers import echo_backend, router, seen_headers, send_raw
 
@@ -151,3 +157,68 @@ def test_the_monolith_app_is_wrapped_with_its_trusted_set_from_the_environment(
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"})
     assert isinstance(app.wsgi_app, TrustedProxyFix)
     assert app.wsgi_app.trusts("10.1.1.1") and not app.wsgi_app.trusts("127.0.0.1")
+
+
+@pytest.fixture
+def products_service(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """products_service launched with the argv `strangler up` uses; yields its URL and log file."""
+    from migration_plan.stack.wiring import _uvicorn
+    from tests.stack.test_stack_up_e2e import free_base_port
+
+    port = free_base_port()
+    log = tmp_path / "products.log"
+    argv = _uvicorn(sys.executable, "extracted.products_service.app:create_app", port)
+    env = {**os.environ, "STRANGLER_VAR_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1"}
+    env.pop("FORWARDED_ALLOW_IPS", None)  # uvicorn's default: believe only 127.0.0.1
+    with log.open("wb") as out:
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        yield url, log
+    finally:
+        process.terminate()
+        process.wait(15)
+
+
+def access_lines(log: Path) -> list[str]:
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        lines = [line for line in log.read_text().splitlines() if '"GET /api/' in line]
+        if lines:
+            return lines
+        time.sleep(0.05)
+    return []
+
+
+def test_a_service_behind_the_router_logs_the_real_client_not_the_claimed_one(
+    tmp_path: Path, products_service: tuple[str, Path]
+) -> None:
+    url, log = products_service
+    with echo_backend() as legacy, router(tmp_path, legacy, url) as port:
+        head = f"GET /api/products/999999 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n{LIES}"
+        answer = send_raw(port, head)
+    assert answer.headers["x-strangler-side"] == "extracted"
+    (line,) = access_lines(log)
+    assert "6.6.6.6" not in line
+    assert line.split()[1].startswith("127.0.0.1:")  # the router's peer: this test's socket
+
+
+def test_a_service_ignores_forwarding_headers_from_a_peer_that_is_not_the_router(
+    products_service: tuple[str, Path],
+) -> None:
+    url, log = products_service
+    port = int(url.rsplit(":", 1)[1])
+    head = f"GET /api/products/999999 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n{LIES}"
+    send_raw(port, head, source="127.0.0.2")
+    (line,) = access_lines(log)
+    assert "6.6.6.6" not in line
+    assert line.split()[1].startswith("127.0.0.2:")
