@@ -140,3 +140,10 @@ def test_the_monolith_serves_the_next_request_on_a_kept_alive_connection_after_a
         while chunk := sock.recv(65536):
             received += chunk
     assert re.findall(rb"HTTP/1\.1 (\d{3}) ", received) == [b"413", b"404"], received[:300]
+
+
+def test_the_canary_sticky_token_reads_the_bearer_scheme_in_any_case() -> None:
+    from router.canary import sticky_key
+
+    keys = {sticky_key("token", {"authorization": f"{s} abc"}, "ip") for s in ("Bearer", "bEARER")}
+    assert keys == {"token=abc"}
