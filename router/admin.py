@@ -106,12 +106,19 @@ class Admin:
 
     async def _readyz(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
         ready = self._router.ready
-        if ready and not self._router.state_store_up:
-            # still serving, from the last known state: replicas must not all leave the pool
-            state = "unreachable: serving the last known state"
-            await send_json(send, 200, {"status": "degraded", "state_store": state})
+        if not ready:
+            await send_json(send, 503, {"status": "starting"})
             return
-        await send_json(send, 200 if ready else 503, {"status": "ready" if ready else "starting"})
+        # Degraded is still 200 (still serving: replicas must not all leave the pool, and
+        # `strangler up` waits for a 200); the fields say what is not as configured.
+        body: dict[str, Any] = {"status": "ready"}
+        if not self._router.state_store_up:
+            body["state_store"] = "unreachable: serving the last known state"
+        if self._router.plan_rejection is not None:
+            body["plan"] = self._router.plan_rejection  # refused: the last good plan serves
+        if len(body) > 1:
+            body["status"] = "degraded"
+        await send_json(send, 200, body)
 
     async def _routes(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
         table = self._router.table

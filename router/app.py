@@ -7,14 +7,16 @@ import contextlib
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from migration_plan.parity.corpus import CorpusRecorder
-from migration_plan.plan import Mode, Plan, PlanError, load_plan
+from migration_plan.plan import Mode, Plan, PlanError, PlanProblem
 from migration_plan.plan.evidence import ParityResults, ShadowEvidence
 from migration_plan.plan.gates import Decision, decide
-from migration_plan.plan.transitions import Transition
+from migration_plan.plan.loader import locate
+from migration_plan.plan.transitions import Transition, stage
 from router.access_log import AccessLog, make_access_log, make_event_log
 from router.admin import Admin, FlipError, GateRefused
 from router.aiohttp_forwarder import AiohttpForwarder
@@ -24,9 +26,9 @@ from router.in_flight import RecentWrites
 from router.metrics import RouterMetrics
 from router.normalise import is_reserved, request_path
 from router.proxy import Proxy
-from router.reload import PlanWatcher, Signature, signature
+from router.reload import PlanFile, PlanWatcher, Signature, read_plan_file, signature
 from router.routing import RouteFlag, RouteOverride, RouteTable, compile_table
-from router.runtime import FlipRecord, InMemoryRuntimeState, RuntimeState
+from router.runtime import FlipRecord, InMemoryRuntimeState, RuntimeState, new_record
 from router.settings import RouterSettings
 from router.shadow import Comparator, Shadower, parity_comparator
 from router.stats import Stats
@@ -46,6 +48,7 @@ class RouterApp:
         settings: RouterSettings,
         plan_path: Path | None = None,
         plan_signature: Signature = None,
+        plan_revision: str = "",
         runtime: RuntimeState | None = None,
         comparator: Comparator = parity_comparator,
         access_log: AccessLog | None = None,
@@ -79,6 +82,9 @@ class RouterApp:
         self._plan = plan
         self._plan_path = plan_path
         self._plan_signature = plan_signature
+        self.plan_revision = plan_revision
+        # Why the plan file's latest edit is not serving (None: it is): readyz and status show it.
+        self.plan_rejection: dict[str, Any] | None = None
         self._overrides: dict[str, RouteOverride] = {}
         self._table = compile_table(plan)
         self._watcher_task: asyncio.Task[None] | None = None
@@ -155,7 +161,7 @@ class RouterApp:
         watcher = None
         if self._plan_path is not None:
             watcher = PlanWatcher(
-                self._plan_path, self.apply_plan, self._plan_rejected, self._plan_signature
+                self._plan_path, self._plan_file_changed, self._plan_rejected, self._plan_signature
             )
         while True:
             await asyncio.sleep(interval)
@@ -177,7 +183,7 @@ class RouterApp:
         self._store_up(True)
         if overrides != self._overrides:
             self._overrides = overrides
-            self._table = compile_table(self._plan, overrides)
+            self._install(compile_table(self._plan, overrides))
 
     def _store_up(self, up: bool, error: str = "") -> None:
         if up and not self.state_store_up:
@@ -220,19 +226,121 @@ class RouterApp:
         finally:
             await self.shutdown()
 
-    async def apply_plan(self, plan: Plan) -> None:
-        """Swap in a new plan; requests in flight keep the table they started with."""
-        self._plan = plan
-        self._table = compile_table(plan, self._overrides)
-        self.metrics.plan_reloads.inc()
-        self.events.info("plan_reloaded", path=str(self._plan_path), endpoints=len(plan.endpoints))
+    async def _plan_file_changed(self, read: PlanFile) -> None:
+        await self.apply_plan(read.plan, text=read.text, revision=read.revision)
 
-    def _plan_rejected(self, error: PlanError) -> None:
+    async def apply_plan(self, plan: Plan, *, text: str = "", revision: str = "") -> bool:
+        """Swap in a new plan; requests in flight keep the table they started with.
+
+        An edit that raises a route's exposure (shadow -> canary, canary percent up, anything ->
+        extracted, or a skipped stage) passes the same decision as a flip, on this router's
+        evidence, or the whole plan is refused and the last good one keeps serving. legacy ->
+        shadow and every move back are allowed: users still get the legacy answer. Each change of
+        a route's effective mode is recorded in history (actor `plan`, with the file's revision).
+        Returns whether the plan now serves."""
+        async with self._flip_lock:
+            table = compile_table(plan, self._overrides)
+            changes = _changes(self._table, table)
+            refused = self._gate_plan(plan, text, changes)
+            if refused:
+                self._plan_rejected(PlanError(refused), kind="gate")
+                return False
+            where = f"plan file {self._plan_path or '(in memory)'} changed"
+            reason = f"{where} (revision {revision})" if revision else where
+            for route, before, after in changes:
+                # recorded before the swap: a store that does not answer raises and nothing moves
+                await self.runtime.record(
+                    new_record(route, after, actor="plan", reason=reason, before=before)
+                )
+            self._plan = plan
+            self.plan_revision = revision or self.plan_revision
+            self.plan_rejection = None
+            self._install(table)
+        self.metrics.plan_reloads.inc()
+        self.events.info(
+            "plan_reloaded",
+            path=str(self._plan_path),
+            endpoints=len(plan.endpoints),
+            revision=revision,
+            changed=[route for route, _, _ in changes],
+        )
+        return True
+
+    def _gate_plan(
+        self,
+        plan: Plan,
+        text: str,
+        changes: list[tuple[str, dict[str, Any], RouteOverride]],
+    ) -> list[PlanProblem]:
+        """Every change the transition rule or the gates refuse, located in the plan file."""
+        file = str(self._plan_path or "<plan>")
+        parity = self._parity_results()  # read once for every route
+        problems: list[PlanProblem] = []
+        for route, before, after in changes:
+            endpoint = plan.endpoint(route)
+            if endpoint is None:
+                continue  # removed from the plan: back to legacy, always allowed
+            current = Mode(before["mode"])
+            transition = Transition(
+                route,
+                current,
+                after.mode,
+                before["canary_percent"] if current is Mode.CANARY else None,
+                after.canary_percent if after.mode is Mode.CANARY else None,
+            )
+            decision = decide(
+                transition, plan.gates_for(endpoint), self.shadow_evidence(route), parity
+            )
+            if decision.allowed:
+                continue
+            index = plan.endpoints.index(endpoint)
+            moved = after.mode is not current
+            field = "mode" if moved else "canary_percent"
+            path: tuple[str | int, ...] = ("endpoints", index, field)
+            message = f"{route}: refused as a flip would be: {decision.message}"
+            if text:
+                problems.append(locate(text, file, path, message))
+            else:
+                problems.append(PlanProblem(file, None, f"endpoints[{index}].{field}", message))
+        return problems
+
+    def _install(self, table: RouteTable) -> None:
+        """Serve `table`; a route moved back to an earlier stage starts a new shadow episode, so a
+        later move forward is judged only on comparisons made after the rollback."""
+        old = {flag.template.key: flag for flag in self._table.flags}
+        new = {flag.template.key: flag for flag in table.flags}
+        for key, flag in old.items():
+            moved = new.get(key)
+            if moved is None or stage(moved.mode) < stage(flag.mode):
+                self.stats.reset_shadow(flag.route)
+                self.events.info(
+                    "shadow_evidence_reset",
+                    route=flag.route,
+                    mode=flag.mode.value,
+                    now=moved.mode.value if moved else Mode.LEGACY.value,
+                )
+        self._table = table
+
+    def _plan_rejected(self, error: PlanError, kind: str = "invalid") -> None:
         self.metrics.plan_reload_failures.inc()
+        problems = [str(p) for p in error.problems]
+        self.plan_rejection = {
+            "status": "rejected",
+            "kind": kind,  # invalid: the file does not validate; gate: it raises exposure unproven
+            "path": str(self._plan_path),
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "problems": problems,
+            "located": [
+                {"file": p.file, "line": p.line, "field": p.field, "message": p.message}
+                for p in error.problems
+            ],
+            "serving_revision": self.plan_revision,
+        }
         self.events.warning(
             "plan_rejected",
             path=str(self._plan_path),
-            problems=[str(p) for p in error.problems],
+            kind=kind,
+            problems=problems,
             note="the last good plan keeps serving",
         )
 
@@ -301,7 +409,7 @@ class RouterApp:
                 overridden=decision.problems,
             )
             self._overrides = dict(await self.runtime.overrides())
-            self._table = compile_table(self._plan, self._overrides)
+            self._install(compile_table(self._plan, self._overrides))
             self.events.info("route_flipped", **record.as_dict())
             return record
 
@@ -331,12 +439,14 @@ def create_app(
     settings = settings or RouterSettings()
     plan_path: Path | None = None
     plan_signature: Signature = None
+    plan_revision = ""
     if plan is None:
         plan = settings.plan
     if not isinstance(plan, Plan):
         plan_path = Path(plan)
         plan_signature = signature(plan_path)
-        plan = load_plan(plan_path, dict(os.environ))  # PlanError: refuse to start on a bad plan
+        read = read_plan_file(plan_path, dict(os.environ))  # PlanError: refuse to start on it
+        plan, plan_revision = read.plan, read.revision
     if forwarder is None:
         forwarder = AiohttpForwarder(settings.pool_size, settings.connect_timeout)
     return RouterApp(
@@ -345,6 +455,7 @@ def create_app(
         settings=settings,
         plan_path=plan_path,
         plan_signature=plan_signature,
+        plan_revision=plan_revision,
         runtime=runtime,
         comparator=comparator,
         access_log=access_log,
@@ -357,3 +468,23 @@ def _parity_results_from_env() -> ParityResults:
     from migration_plan.state.evidence import read_parity_results
 
     return read_parity_results(os.environ)
+
+
+def _changes(old: RouteTable, new: RouteTable) -> list[tuple[str, dict[str, Any], RouteOverride]]:
+    """(route, before, after) for each route whose effective mode or canary percent a new plan
+    moves. A route new to the plan was served by legacy; one dropped from it goes back there."""
+    before = {flag.template.key: flag for flag in old.flags}
+    after = {flag.template.key: flag for flag in new.flags}
+    changes: list[tuple[str, dict[str, Any], RouteOverride]] = []
+    for key, flag in after.items():
+        was = before.get(key)
+        was_mode = was.mode if was else Mode.LEGACY
+        was_percent = was.canary_percent if was else 0.0
+        if (was_mode, was_percent) != (flag.mode, flag.canary_percent):
+            state = {"mode": was_mode.value, "canary_percent": was_percent}
+            changes.append((flag.route, state, RouteOverride(flag.mode, flag.canary_percent)))
+    for key, was in before.items():
+        if key not in after and was.mode is not Mode.LEGACY:
+            state = {"mode": was.mode.value, "canary_percent": was.canary_percent}
+            changes.append((was.route, state, RouteOverride(Mode.LEGACY, was.canary_percent)))
+    return changes

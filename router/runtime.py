@@ -78,6 +78,10 @@ class RuntimeState(Protocol):
 
     async def history(self) -> list[FlipRecord]: ...
 
+    async def record(self, record: FlipRecord) -> None:
+        """Append to history without touching overrides (a plan-file change of a route's mode)."""
+        ...
+
 
 class InMemoryRuntimeState:
     """Overrides for one process (flips do not survive a restart nor reach other workers)."""
@@ -117,3 +121,7 @@ class InMemoryRuntimeState:
 
     async def history(self) -> list[FlipRecord]:
         return list(self._history)
+
+    async def record(self, record: FlipRecord) -> None:
+        async with self._lock:
+            self._history.append(record)

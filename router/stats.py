@@ -123,6 +123,11 @@ class Stats:
         shadow = self.route(route).shadow
         setattr(shadow, outcome, getattr(shadow, outcome) + 1)
 
+    def reset_shadow(self, route: str) -> None:
+        """Start a new shadow episode for `route`: the gate reads only comparisons made since the
+        route last moved back (evidence from before a rollback says nothing about the fix)."""
+        self.route(route).shadow = ShadowStats()
+
     def record_mismatch_example(self, route: str, example: dict[str, Any]) -> None:
         self.route(route).mismatches.appendleft(example)
 

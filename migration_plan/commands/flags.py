@@ -47,6 +47,15 @@ def register(app: typer.Typer) -> None:
             payload = {"source": where, "health": health, "endpoints": rows}
             typer.echo(json.dumps(payload, indent=2))
             return
+        console = out()
+        rejected = health.get("plan")
+        if isinstance(rejected, dict):  # a banner first: the table shows the plan still serving
+            console.print(
+                f"[bold red]plan rejected:[/] the last edit of {rejected.get('path')} is not "
+                "serving; the last good plan is. Fix the file and save it again:"
+            )
+            for problem in rejected.get("problems", []):
+                console.print(f"  {problem}", markup=False)
         table = Table(title=f"Route flags ({where})", title_justify="left")
         for column in ("endpoint", "phase", "mode", "% extracted", "requests L/E"):
             table.add_column(column)
@@ -73,10 +82,9 @@ def register(app: typer.Typer) -> None:
                 "-" if shadow is None else f"{shadow['mismatch_rate']:.1%}",
                 gate_text,
             )
-        console = out()
         console.print(table)
         console.print("* overridden at runtime (see `strangler plan diff`)")
-        if health.get("status") == "degraded":
+        if health.get("state_store"):
             console.print(
                 "[bold yellow]warning:[/] the router cannot reach its state store and serves its "
                 "last known state; flips will fail until it is back"

@@ -57,6 +57,13 @@ def parse_plan(text: str, filename: str = "<plan>", env: Mapping[str, str] | Non
     return apply_env_overrides(plan, env or {}, name, lines)
 
 
+def locate(text: str, filename: str, path: Path, message: str) -> PlanProblem:
+    """A problem at `path` of a valid plan's text (a gate refusing an edit), located like the
+    loader's own errors: file, line and field."""
+    _, lines, _ = _compose(text, filename)
+    return _locate(filename, lines, path, message)
+
+
 def env_var_for(upstream: str) -> str:
     """`products` -> `UPSTREAM_PRODUCTS_URL`."""
     return "UPSTREAM_" + re.sub(r"[^A-Za-z0-9]", "_", upstream).upper() + "_URL"

@@ -73,6 +73,9 @@ class FileStateStore:
         records = (record_from_dict(r) for r in data.get("history", []))
         return [r for r in records if r is not None]
 
+    async def record(self, record: FlipRecord) -> None:
+        await asyncio.to_thread(self.append, record)
+
     # synchronous core (the CLI and the tests call these directly)
 
     def read_overrides(self) -> dict[str, RouteOverride]:
@@ -96,6 +99,13 @@ class FileStateStore:
         with self._locked():
             data = self._read()
             data.setdefault("overrides", {})[route] = override_to_dict(override)
+            data.setdefault("history", []).append(record_to_dict(record))
+            self._write(data)
+
+    def append(self, record: FlipRecord) -> None:
+        """Append a history record only (a plan-file change: the plan, not an override, moved)."""
+        with self._locked():
+            data = self._read()
             data.setdefault("history", []).append(record_to_dict(record))
             self._write(data)
 

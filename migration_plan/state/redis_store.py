@@ -136,6 +136,13 @@ class RedisStateStore:
         records = (record_from_dict(_json(item)) for item in raw)
         return [r for r in records if r is not None]
 
+    async def record(self, record: FlipRecord) -> None:
+        """Append a history record only (a plan-file change: the plan, not an override, moved)."""
+        try:
+            await self._redis.rpush(self.history_key, json.dumps(record_to_dict(record)))
+        except (RedisError, OSError) as exc:
+            raise StateStoreUnavailable(f"Redis at {self.url} does not answer: {exc}") from exc
+
     async def ping(self) -> None:
         try:
             await self._redis.ping()

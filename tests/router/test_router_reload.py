@@ -83,12 +83,45 @@ async def eventually(app: RouterApp, expected: str) -> None:
 
 async def test_a_changed_plan_takes_effect_without_a_restart(tmp_path: Path) -> None:
     plan = tmp_path / "plan.yaml"
-    plan.write_text(plan_yaml(endpoints("legacy")))
+    plan.write_text(plan_yaml(endpoints("extracted")))
     app = build(plan, io.StringIO())
     async with app.running():
-        assert await side(app) == "legacy"
+        assert await side(app) == "extracted"
+        plan.write_text(plan_yaml(endpoints("legacy")))  # lowering exposure: never gated
+        await eventually(app, "legacy")
+    history = await app.runtime.history()
+    assert [(r.actor, r.before["mode"], r.after["mode"]) for r in history] == [
+        ("plan", "extracted", "legacy")
+    ]
+    assert "sha256:" in history[0].reason
+
+
+async def test_a_plan_edit_raising_exposure_without_evidence_is_refused_and_reported(
+    tmp_path: Path,
+) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(plan_yaml(endpoints("shadow")))
+    events = io.StringIO()
+    app = build(plan, events)
+    async with app.running():
         plan.write_text(plan_yaml(endpoints("extracted")))
-        await eventually(app, "extracted")
+        for _ in range(100):
+            if app.plan_rejection is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert await side(app) == "legacy"  # shadow still serves: users get the legacy answer
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://router.test"
+        ) as client:
+            ready = await client.get("/_strangler/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+    problems = ready.json()["plan"]["problems"]
+    assert problems == [
+        f"{plan}:10: endpoints[0].mode: GET /api/echo/{{id}}: refused as a flip would be: "
+        "cannot move GET /api/echo/{id} from shadow to extracted: the next allowed stage is canary"
+    ]
+    assert await app.runtime.history() == []
+    assert '"kind": "gate"' in events.getvalue()
 
 
 async def test_a_broken_plan_is_logged_with_its_location_and_the_last_good_one_serves(
