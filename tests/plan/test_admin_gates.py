@@ -68,3 +68,24 @@ async def test_routes_report_the_next_gate_from_live_counters(
         assert await gate() == {"next": "canary", "open": True, "problems": []}
         response = await client.post("/_strangler/routes/flip", json=flip("canary", percent=10))
         assert response.status_code == 200 and response.json()["forced"] is False
+
+
+async def test_shadow_evidence_from_before_a_rollback_does_not_open_the_gate_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    results = parity_file(tmp_path / "results.json", {PRODUCT: "pass"})
+    monkeypatch.setenv("PARITY_RESULTS_PATH", str(results))
+    app = build_router()
+    async with app.running(), client_for(app) as client:
+        await client.post("/_strangler/routes/flip", json=flip("shadow"))
+        await shadow_traffic(app, 3)
+        moves = [flip("canary", percent=10), flip("legacy"), flip("shadow")]
+        for move in moves:
+            assert (await client.post("/_strangler/routes/flip", json=move)).status_code == 200
+        again = await client.post("/_strangler/routes/flip", json=flip("canary", percent=10))
+        assert again.status_code == 409
+        assert "needs 3 shadow comparisons, has 0" in again.json()["error"]["message"]
+        await shadow_traffic(app, 3)  # a new episode's own evidence opens it
+        assert (
+            await client.post("/_strangler/routes/flip", json=flip("canary", percent=10))
+        ).status_code == 200
