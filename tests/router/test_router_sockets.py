@@ -148,7 +148,8 @@ async def test_hot_reload_under_traffic_drops_nothing_and_keeps_the_last_good_pl
         plan = tmp_path / "plan.yaml"
         # A generous upstream timeout: this test is about reloads, and a loaded CI box must not
         # turn a slow answer into a 504 that reads as a dropped request.
-        plan.write_text(plan_text(legacy, service, timeout=10))
+        # extracted -> legacy: lowering exposure needs no evidence (raising it is gated).
+        plan.write_text(plan_text(legacy, service, mode="extracted", timeout=10))
         app = create_app(plan, settings=RouterSettings(reload_interval=0.05), **quiet())
         with serve(app) as url:
             async with httpx.AsyncClient(timeout=10) as client:
@@ -170,7 +171,7 @@ async def test_hot_reload_under_traffic_drops_nothing_and_keeps_the_last_good_pl
                 workers = [asyncio.create_task(traffic()) for _ in range(8)]
                 await asyncio.sleep(0.3)
                 flipped_at = time.monotonic()
-                write_atomically(plan, plan_text(legacy, service, mode="extracted", timeout=10))
+                write_atomically(plan, plan_text(legacy, service, mode="legacy", timeout=10))
                 await asyncio.sleep(1.2)
                 broken = plan_text(legacy, service, mode="canry", timeout=10)
                 plan.write_text(broken)  # broken, in place
@@ -183,8 +184,8 @@ async def test_hot_reload_under_traffic_drops_nothing_and_keeps_the_last_good_pl
     assert failures == []
     before = [s for t, s in sides if t < flipped_at]
     settled = [s for t, s in sides if flipped_at + 1.0 < t]
-    assert before and set(before) == {"legacy"}
-    assert settled and set(settled) == {"extracted"}  # in effect within a second, and kept
+    assert before and set(before) == {"extracted"}
+    assert settled and set(settled) == {"legacy"}  # in effect within a second, and kept
     assert any(t > broken_at + 0.3 for t, _ in sides)
     # an in-place write may be seen half-written too: that is one more rejected plan, no more
     assert metric(metrics, "strangler_router_plan_reload_failures_total") >= 1
