@@ -33,6 +33,11 @@ class RouterSettings(BaseSettings):
     # A shadow difference on a resource written through the router within this many ms counts
     # as `in_flight` (the data sync's lag), not as a mismatch; 0 turns it off (docs/sync.md).
     shadow_in_flight_ms: int = Field(default=0, ge=0)
+    # Edge limits (router/server.py), sized like nginx: large_client_header_buffers 4 8k.
+    max_request_line_bytes: int = Field(default=8 * 1024, ge=1)  # longer: 414
+    max_header_bytes: int = Field(default=32 * 1024, ge=1)  # all headers together; more: 431
+    max_headers: int = Field(default=100, ge=1)  # more: 431
+    header_timeout: float = Field(default=10.0, ge=0)  # whole head, from connect; 0 = off; 408
     # Peers (IPs or CIDRs, comma-separated) whose X-Forwarded-*/Forwarded/X-Real-IP are believed
     # and extended; from every other peer they are replaced by the router's own (router/headers.py).
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()

@@ -44,6 +44,7 @@ def serve_command(
     workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
 ) -> None:
     """Serve the router; the plan is checked first and reloaded whenever it changes."""
+    from router.server import LimitedHttpToolsProtocol
     from router.settings import RouterSettings
 
     # The app factory runs in each worker and reads ROUTER_*; pass the options on through them.
@@ -74,6 +75,9 @@ def serve_command(
             # The router is the edge: the client address must be the peer's, not an
             # X-Forwarded-For a local client made up (it keys canaries and is appended to).
             proxy_headers=False,
+            # Request-line/header limits and the header timeout (414/431/408); a class, not a
+            # run-time one, so `--workers` processes can import it and read ROUTER_* themselves.
+            http=LimitedHttpToolsProtocol,
         )
     finally:
         if metrics_dir is not None:
