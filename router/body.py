@@ -12,6 +12,10 @@ class BodyTooLarge(Exception):
     """The body passed the router's size cap while streaming."""
 
 
+class BodyTimeout(Exception):
+    """The body did not arrive within the router's body deadline."""
+
+
 class ClientDisconnected(Exception):
     """The client went away before its body was read."""
 

@@ -20,6 +20,9 @@ HOP_BY_HOP = frozenset(
         "proxy-connection",
         "proxy-authenticate",
         "proxy-authorization",
+        # The router reads the whole body before forwarding (uvicorn answers 100 Continue when
+        # it does), so an upstream must never be left waiting to say "continue" itself.
+        "expect",
     }
 )
 # Set by the router itself; whatever the client sent under these names is replaced. And

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import Callable
@@ -9,9 +10,15 @@ from dataclasses import dataclass
 
 from migration_plan.plan import Mode
 from router.access_log import AccessLog
-from router.body import BodyTooLarge, ClientDisconnected, RequestBody
+from router.body import BodyTimeout, BodyTooLarge, ClientDisconnected, RequestBody
 from router.canary import goes_to_service, sticky_key
-from router.forwarding import Forwarder, UpstreamError, UpstreamRequest, UpstreamResponse
+from router.forwarding import (
+    Forwarder,
+    UpstreamError,
+    UpstreamRequest,
+    UpstreamResponse,
+    UpstreamTimeout,
+)
 from router.headers import (
     BadFraming,
     TrustedProxies,
@@ -209,13 +216,20 @@ class Proxy:
         )
         payload: bytes | None = None
         try:
-            if fallback and has_body:
-                payload = await body.read()
+            if has_body:
+                # Buffered whole under the cap and one deadline before any upstream is asked:
+                # an oversized body sends the upstream nothing, a slow one holds no worker.
+                try:
+                    async with asyncio.timeout(self._settings.body_timeout):
+                        payload = await body.read()
+                except TimeoutError:
+                    body.error = BodyTimeout()
+                    raise body.error from None
             request = UpstreamRequest(
                 method=ex.method,
                 url=table.upstreams[upstream_name].url + target,
                 headers=out_headers,
-                body=(payload if fallback else body.stream()) if has_body else None,
+                body=payload,
                 timeout=table.upstreams[upstream_name].timeout_seconds,
             )
             response = await self._send(request, upstream_name, body)
@@ -235,7 +249,7 @@ class Proxy:
                     timeout=legacy.timeout_seconds,
                 )
                 response = await self._send(request, table.legacy, body)
-        except (BodyTooLarge, ClientDisconnected) as exc:
+        except (BodyTooLarge, BodyTimeout, ClientDisconnected) as exc:
             response = UpstreamError(type(exc).__name__)
             body.error = exc
         if isinstance(response, UpstreamError):
@@ -245,6 +259,8 @@ class Proxy:
                 _resolve(mirror, 0)
             if isinstance(body.error, BodyTooLarge):
                 await self._fail(send, ex, 413, "Request body is too large")
+            elif isinstance(body.error, BodyTimeout):
+                await self._fail(send, ex, 408, "The request body did not arrive in time")
             elif isinstance(body.error, ClientDisconnected):
                 ex.status = 499
             elif response.status == 504:
@@ -305,7 +321,15 @@ class Proxy:
         self, request: UpstreamRequest, upstream: str, body: RequestBody
     ) -> UpstreamResponse | UpstreamError:
         try:
-            return await self._forwarder.send(request)
+            # One deadline per attempt (connect, send, status and headers) that no slow
+            # upstream or forwarder setting can stretch.
+            try:
+                async with asyncio.timeout(request.timeout):
+                    return await self._forwarder.send(request)
+            except TimeoutError:
+                raise UpstreamTimeout(
+                    f"{request.url} did not answer in {request.timeout}s"
+                ) from None
         except UpstreamError as exc:
             if body.error is not None:
                 raise body.error from exc

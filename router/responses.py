@@ -12,6 +12,7 @@ REASONS = {
     401: "unauthorized",
     404: "not_found",
     405: "method_not_allowed",
+    408: "request_timeout",
     413: "payload_too_large",
     422: "validation_error",
     502: "bad_gateway",

@@ -38,6 +38,9 @@ class RouterSettings(BaseSettings):
     max_header_bytes: int = Field(default=32 * 1024, ge=1)  # all headers together; more: 431
     max_headers: int = Field(default=100, ge=1)  # more: 431
     header_timeout: float = Field(default=10.0, ge=0)  # whole head, from connect; 0 = off; 408
+    # The whole request body, read before any upstream is chosen (nginx's request buffering):
+    # a slow body holds only the router, never an upstream worker; past it: 408.
+    body_timeout: float = Field(default=10.0, gt=0)
     # Peers (IPs or CIDRs, comma-separated) whose X-Forwarded-*/Forwarded/X-Real-IP are believed
     # and extended; from every other peer they are replaced by the router's own (router/headers.py).
     trusted_proxies: Annotated[tuple[str, ...], NoDecode] = ()
