@@ -22,7 +22,12 @@ from migration_plan.stack.display import print_ready
 from migration_plan.stack.prepare import Step, preparation
 from migration_plan.stack.run_steps import StepFailed, run_stages
 from migration_plan.stack.supervisor import ComponentFailed, Supervisor
-from migration_plan.stack.wiring import Stack, build_stack, upstream_components
+from migration_plan.stack.wiring import (
+    Stack,
+    build_stack,
+    overridden_upstreams,
+    upstream_components,
+)
 
 console = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)
@@ -48,6 +53,10 @@ def describe_stack(router_port: int | None, plan: Path | None, *, need_plan: boo
     try:
         assignment = ports.assign_ports(environ, router_port)
         upstreams = upstream_components(load_plan(plan_path, env={})) if need_plan else {}
+        for variable in overridden_upstreams(upstreams, environ):
+            console.print(
+                f"[yellow]note:[/] {variable}={environ[variable]} (yours) overrides the stack's"
+            )
         return build_stack(
             environ,
             ports=assignment,

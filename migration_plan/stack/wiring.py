@@ -85,10 +85,22 @@ def upstream_components(plan: Plan) -> dict[str, str]:
 
 
 def router_upstream_env(
-    upstreams: Mapping[str, str], ports: Mapping[str, PortAssignment]
+    upstreams: Mapping[str, str],
+    ports: Mapping[str, PortAssignment],
+    environ: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """`UPSTREAM_<NAME>_URL` for each plan upstream, pointing at the port its component got."""
-    return {env_var_for(name): _url(ports, component) for name, component in upstreams.items()}
+    """`UPSTREAM_<NAME>_URL` for each plan upstream, pointing at the port its component got,
+    unless the caller set that variable: the README says the router reads it, so it wins."""
+    given = environ or {}
+    return {
+        env_var_for(name): given.get(env_var_for(name)) or _url(ports, component)
+        for name, component in upstreams.items()
+    }
+
+
+def overridden_upstreams(upstreams: Mapping[str, str], environ: Mapping[str, str]) -> list[str]:
+    """The `UPSTREAM_<NAME>_URL` variables the caller set (for `up` to say so)."""
+    return [env_var_for(n) for n in upstreams if environ.get(env_var_for(n))]
 
 
 def build_stack(
@@ -184,7 +196,7 @@ def build_stack(
             "ROUTER_ADMIN_TOKEN": admin_token,
             # Shadow differences right after a write are the sync's lag (docs/sync.md).
             "ROUTER_SHADOW_IN_FLIGHT_MS": str(SHADOW_IN_FLIGHT_MS),
-            **router_upstream_env(upstreams, ports),
+            **router_upstream_env(upstreams, ports, environ),
         },
         port=router_port,
         port_variable=ports[ROUTER].variable,

@@ -146,3 +146,9 @@ def test_the_monolith_runs_with_its_one_gunicorn_config() -> None:
     argv = stack_for({}).component("monolith").argv
     assert argv[argv.index("-c") + 1] == "python:legacy_monolith.gunicorn_conf"
     assert argv[-1] == "legacy_monolith:create_app()"
+
+
+def test_a_callers_upstream_url_reaches_the_router_unchanged() -> None:
+    stack = stack_for({"UPSTREAM_ORDERS_URL": "http://10.0.0.9:9000"})
+    assert stack.router.env["UPSTREAM_ORDERS_URL"] == "http://10.0.0.9:9000"
+    assert stack.router.env["UPSTREAM_AUTH_URL"].startswith("http://127.0.0.1:")
