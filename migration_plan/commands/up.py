@@ -193,6 +193,8 @@ def up_command(
         backfill = False
     preflight(stack, serving=not prepare_only)
     previous = signal.signal(signal.SIGTERM, _interrupt)
+    # Started from a script (`./scripts/up &`), SIGINT arrives ignored; Ctrl-C must still stop us.
+    previous_int = signal.signal(signal.SIGINT, _interrupt)
     try:
         prepare(stack, seed=seed, backfill=backfill)
         if prepare_only:
@@ -202,6 +204,7 @@ def up_command(
         code = 0
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     if code:
         raise typer.Exit(code)
 

@@ -3,13 +3,15 @@ an in-memory tail for error messages, and (optionally) the console with a name p
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -70,6 +72,24 @@ class ProcessOutput:
         return "\n".join(list(self.tail)[-lines:])
 
 
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """A preexec_fn: the child gets SIGTERM when the supervisor dies, even by SIGKILL (Linux).
+
+    The component's own manager (gunicorn, uvicorn) then takes its workers down with it."""
+
+    def arrange() -> None:
+        if sys.platform.startswith("linux"):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # the supervisor died before prctl took effect
+            os._exit(1)
+
+    return arrange
+
+
 def start(
     argv: Sequence[str],
     env: Mapping[str, str],
@@ -86,6 +106,7 @@ def start(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
+        preexec_fn=_die_with_parent(os.getpid()),
     )
     assert process.stdout is not None
     output.follow(process.stdout)

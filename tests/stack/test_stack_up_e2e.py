@@ -99,7 +99,9 @@ def stack_env(tmp_path: Path) -> Iterator[tuple[dict[str, str], int]]:
 class RunningUp:
     """`strangler up` in its own session, its output collected, and a cleanup that kills all."""
 
-    def __init__(self, env: dict[str, str], port: int, var_dir: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], port: int, var_dir: Path, *, sigint_ignored: bool = False
+    ) -> None:
         self.port = port
         self.state_file = var_dir / "stack.json"
         self.process = subprocess.Popen(
@@ -111,6 +113,10 @@ class RunningUp:
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,
+            # As `./scripts/up &` starts it: a shell's background job inherits SIGINT ignored.
+            preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+            if sigint_ignored
+            else None,
         )
         self.output = Output(self.process.stdout)
         self.groups: list[int] = []
@@ -218,3 +224,41 @@ def test_a_component_dying_stops_the_rest_and_up_fails_naming_it(
     assert "orders exited unexpectedly with code -9; stopping the others" in up.output.text
     assert all(port_is_free(port + n) for n in range(10))
     assert not up.state_file.exists()
+
+
+def test_started_with_sigint_ignored_up_still_stops_on_ctrl_c(
+    stack_env: tuple[dict[str, str], int], tmp_path: Path
+) -> None:
+    env, port = stack_env
+    up = RunningUp(env, port, tmp_path / "var", sigint_ignored=True)
+    try:
+        up.wait_ready()
+        up.process.send_signal(signal.SIGINT)
+        assert up.process.wait(timeout=STOP_SECONDS) == 0, up.output.text
+    finally:
+        leftovers = up.finish()
+    assert not leftovers, f"processes left running: {leftovers}\n{up.output.text}"
+
+
+def test_children_do_not_outlive_a_supervisor_killed_with_sigkill(
+    stack_env: tuple[dict[str, str], int], tmp_path: Path
+) -> None:
+    env, port = stack_env
+    up = RunningUp(env, port, tmp_path / "var")
+    try:
+        up.wait_ready()
+        os.kill(up.process.pid, signal.SIGKILL)  # the supervisor alone, as a process manager does
+        up.process.wait()
+        deadline = time.monotonic() + STOP_SECONDS
+        alive = up.groups
+        while alive and time.monotonic() < deadline:
+            live = process_groups()
+            alive = [g for g in up.groups if g in live]
+            time.sleep(0.2)
+        assert not alive, f"components still running after the supervisor died: {alive}"
+        deadline = time.monotonic() + 10
+        while not all(port_is_free(port + n) for n in range(10)):
+            assert time.monotonic() < deadline, "ports still held after the supervisor died"
+            time.sleep(0.2)
+    finally:
+        up.finish()
