@@ -113,15 +113,27 @@ def register(app: typer.Typer) -> None:
         """Move one endpoint: legacy -> shadow -> canary -> extracted (gated), or back."""
         if not reason.strip():
             fail("--reason must say why")
+        if to is Mode.CANARY and percent is None:
+            fail("--to canary needs --percent (0..100): how much traffic goes to the service", 2)
+        if to is not Mode.CANARY and percent is not None:
+            fail(f"--percent goes with --to canary only, not with --to {to.value}", 2)
 
-        async def action(control: Control) -> tuple[str, dict[str, Any]]:
+        async def action(control: Control) -> tuple[str, dict[str, Any] | None]:
             view = resolve_route(await control.routes(), endpoint)
+            if view["mode"] == to.value and (
+                to is not Mode.CANARY or view["canary_percent"] == percent
+            ):
+                return view["route"], None  # already there: nothing to gather evidence for
             request = FlipRequest(
                 view["route"], to, percent, reason.strip(), actor or default_actor(), force
             )
             return control.where, await control.flip(request)
 
         where, record = run(direct, action)
+        if record is None:
+            state = {"mode": to.value, "canary_percent": percent}
+            out().print(f"{where} is already {mode_text(state)}: nothing changed", markup=False)
+            return
         _print_record(record, where)
 
     @app.command("rollback")

@@ -245,3 +245,29 @@ def test_after_strangler_up_the_cli_finds_the_router_through_var_stack_json(
     ok("flip", PRODUCT, "--to", "shadow", "--reason", "via stack.json")
     assert router.table.flag(PRODUCT) is not None
     assert router.table.flag(PRODUCT).mode is Mode.SHADOW  # type: ignore[union-attr]
+
+
+def test_a_flip_to_where_the_endpoint_already_is_changes_nothing_and_succeeds(env: Path) -> None:
+    ok("flip", PRODUCT, "--to", "shadow", "--reason", "start")
+    assert "is already shadow: nothing changed" in ok(
+        "flip", PRODUCT, "--to", "shadow", "--reason", "again"
+    )
+    history = ok("history")
+    assert "again" not in history
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--to", "canary"), "--to canary needs --percent"),
+        (("--to", "shadow", "--percent", "10"), "--percent goes with --to canary only"),
+        (("--to", "extracted", "--percent", "10"), "--percent goes with --to canary only"),
+    ],
+)
+def test_percent_is_required_with_canary_and_refused_without_it(
+    env: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = strangler("flip", PRODUCT, *args, "--reason", "r")
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "422" not in result.output
