@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from pathlib import Path
 
 import migration_plan
@@ -44,3 +44,32 @@ def missing_modules(modules: Iterable[str]) -> list[str]:
         if not found:
             missing.append(f"{module} ({reason})")
     return missing
+
+
+# What marks a project's root, as `.git` marks a repository's: the stack's record or the plan.
+ROOT_MARKERS = (Path("var/stack.json"), DEFAULT_PLAN)
+
+
+def project_root(cwd: Path) -> Path | None:
+    """The nearest of `cwd` and its parents that holds a root marker, or None."""
+    for folder in (cwd, *cwd.parents):
+        if any((folder / marker).is_file() for marker in ROOT_MARKERS):
+            return folder
+    return None
+
+
+def anchor_defaults(environ: MutableMapping[str, str], cwd: Path) -> Path | None:
+    """Point the relative defaults (`./var`, the plan, the parity results) at the project root
+    found above `cwd`, so a command run from a subdirectory never starts a second state there.
+    Explicit settings win; returns the root used, if it is not `cwd` itself."""
+    root = project_root(cwd.resolve())
+    if root is None or root == cwd.resolve():
+        return None
+    defaults = {
+        "STRANGLER_VAR_DIR": root / "var",
+        "ROUTER_PLAN": root / DEFAULT_PLAN,
+        "PARITY_RESULTS_PATH": root / "var" / "parity" / "results.json",
+    }
+    for name, value in defaults.items():
+        environ.setdefault(name, str(value))
+    return root

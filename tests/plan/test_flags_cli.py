@@ -271,3 +271,21 @@ def test_percent_is_required_with_canary_and_refused_without_it(
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert "422" not in result.output
+
+
+def test_run_from_a_subdirectory_the_cli_uses_the_projects_state_not_a_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("STRANGLER_VAR_DIR", "ROUTER_PLAN", "PARITY_RESULTS_PATH", "STRANGLER_STATE"):
+        monkeypatch.setenv(name, "unset-below")  # recorded, so the test's end restores "unset"
+        monkeypatch.delenv(name)
+    for name in ("STRANGLER_ADMIN_URL", "ROUTER_ADMIN_TOKEN", "STRANGLER_STATE_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    (tmp_path / "migration_plan").mkdir()
+    (tmp_path / "migration_plan" / "plan.yaml").write_text(plan_text())
+    deeper = tmp_path / "docs" / "deeper"
+    deeper.mkdir(parents=True)
+    monkeypatch.chdir(deeper)
+    ok("flip", PRODUCT, "--to", "shadow", "--reason", "from below", "--direct")
+    assert (tmp_path / "var" / "route_state.json").is_file()
+    assert not (deeper / "var").exists()
