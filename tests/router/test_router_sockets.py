@@ -30,12 +30,13 @@ CHUNK = b"x" * 65536
 
 
 @contextmanager
-def serve(app: RouterApp) -> Iterator[str]:
-    """Run `app` under uvicorn on 127.0.0.1 in a thread; yield its base URL."""
+def serve(app: RouterApp, **options: Any) -> Iterator[str]:
+    """Run `app` under uvicorn on 127.0.0.1 in a thread; yield its base URL. `options` go to
+    uvicorn.Config (e.g. `http=` the protocol class `strangler router serve` uses)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
+    config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False, **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import pytest
-import uvicorn
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from router.app import create_app
 from router.server import protocol_for
 from router.settings import RouterSettings
-from tests.router.test_router_sockets import quiet
+from tests.router.test_router_sockets import quiet, serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -73,24 +71,8 @@ endpoints:
 def router(plan_path: Path, settings: RouterSettings) -> Iterator[int]:
     """The router under uvicorn with the protocol `strangler router serve` uses."""
     app = create_app(plan_path, settings=settings, **quiet())
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(
-        app, log_level="warning", access_log=False, http=protocol_for(settings), lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with serve(app, http=protocol_for(settings)) as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 def status_of(response: bytes) -> int:
