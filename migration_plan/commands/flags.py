@@ -57,7 +57,11 @@ def register(app: typer.Typer) -> None:
             for problem in rejected.get("problems", []):
                 console.print(f"  {problem}", markup=False)
         table = Table(title=f"Route flags ({where})", title_justify="left")
-        for column in ("endpoint", "phase", "mode", "% extracted", "requests L/E"):
+        # The endpoint is what a reader copies into `flip`: never cut; the gate text folds.
+        table.add_column(
+            "endpoint", no_wrap=True, min_width=max((len(r["route"]) for r in rows), default=8)
+        )
+        for column in ("phase", "mode", "% extracted", "requests L/E"):
             table.add_column(column)
         for column in ("errors L/E", "shadow cmp", "mismatch", "gate"):
             table.add_column(column)
@@ -83,7 +87,8 @@ def register(app: typer.Typer) -> None:
                 gate_text,
             )
         console.print(table)
-        console.print("* overridden at runtime (see `strangler plan diff`)")
+        if any(row["overridden"] for row in rows):
+            console.print("* overridden at runtime (see `strangler plan diff`)")
         if health.get("state_store"):
             console.print(
                 "[bold yellow]warning:[/] the router cannot reach its state store and serves its "

@@ -289,3 +289,17 @@ def test_run_from_a_subdirectory_the_cli_uses_the_projects_state_not_a_new_one(
     ok("flip", PRODUCT, "--to", "shadow", "--reason", "from below", "--direct")
     assert (tmp_path / "var" / "route_state.json").is_file()
     assert not (deeper / "var").exists()
+
+
+def test_status_never_cuts_an_endpoint_and_footnotes_only_real_overrides(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    plain = ok("status")
+    assert "overridden at runtime" not in plain
+    for line in plain.splitlines():
+        assert "…" not in line, line
+    ok("flip", PRODUCT, "--to", "shadow", "--reason", "r")
+    shown = ok("status")
+    assert "overridden at runtime" in shown
+    assert PRODUCT in shown
