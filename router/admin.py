@@ -171,7 +171,8 @@ class Admin:
         try:
             record = await self._router.flip(**_flip_args(payload))
         except GateRefused as exc:
-            await send_error(send, 409, str(exc), rid)
+            # The problems as a list: one may itself contain "; " (a parity failure's detail).
+            await send_error(send, 409, str(exc), rid, details={"problems": list(exc.problems)})
             return
         except FlipError as exc:
             await send_error(send, 422, str(exc), rid)

@@ -58,11 +58,13 @@ async def send_error(
     request_id: str,
     headers: list[tuple[bytes, bytes]] | None = None,
     code: str | None = None,
+    details: dict[str, Any] | None = None,
 ) -> None:
-    """`{"error": {"code", "message", "request_id"}}` with the request id echoed in a header.
-
-    For CONTRACT_SHAPED statuses the body is the contract's `{"error": {"code", "message"}}`."""
-    error = {"code": code or REASONS.get(status, "error"), "message": message}
+    """`{"error": {"code", "message", "request_id", **details}}` with the request id echoed in a
+    header. For CONTRACT_SHAPED statuses the body is the contract's `{"error": {"code",
+    "message"}}`."""
+    error: dict[str, Any] = {"code": code or REASONS.get(status, "error"), "message": message}
+    error.update(details or {})
     if status not in CONTRACT_SHAPED:
         error["request_id"] = request_id
     envelope = {"error": error}

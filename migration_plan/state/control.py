@@ -102,8 +102,7 @@ class AdminControl:
         if response.status_code >= 400:
             message = _error_message(response)
             if response.status_code == 409 and body is not None:
-                problems = message.removeprefix("gate: ").split("; ")
-                raise FlipRefused(str(body.get("route")), problems)
+                raise FlipRefused(str(body.get("route")), _problems(response, message))
             raise ControlError(f"the router answered {response.status_code}: {message}")
         return response.json()
 
@@ -252,6 +251,17 @@ def admin_base(url: str) -> str:
     """`http://h:p/_strangler/` or `http://h:p` -> `http://h:p`."""
     url = url.rstrip("/")
     return url.removesuffix(ADMIN_PREFIX)
+
+
+def _problems(response: httpx.Response, message: str) -> list[str]:
+    """A refusal's problems: the list the router sends, else its message split (older routers)."""
+    try:
+        problems = response.json()["error"]["problems"]
+    except (ValueError, KeyError, TypeError):
+        problems = None
+    if isinstance(problems, list) and problems:
+        return [str(p) for p in problems]
+    return message.removeprefix("gate: ").split("; ")
 
 
 def _error_message(response: httpx.Response) -> str:

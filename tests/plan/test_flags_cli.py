@@ -303,3 +303,16 @@ def test_status_never_cuts_an_endpoint_and_footnotes_only_real_overrides(
     shown = ok("status")
     assert "overridden at runtime" in shown
     assert PRODUCT in shown
+
+
+def test_a_failing_parity_result_is_one_bullet_with_its_first_failure(
+    router: RouterApp, env: Path
+) -> None:
+    parity_file(env / "var" / "parity" / "results.json", {PRODUCT: "fail"})
+    ok("flip", PRODUCT, "--to", "shadow", "--reason", "compare")
+    drive(router, 60)
+    output = refused("flip", PRODUCT, "--to", "canary", "--percent", "5", "--reason", "ramp")
+    bullets = [line for line in output.splitlines() if line.startswith("  - ")]
+    parity = [line for line in bullets if "parity result" in line]
+    assert len(parity) == 1 and "first failure: step 2: /price differs" in parity[0], output
+    assert not any(line.startswith("  - first failure") for line in bullets), output
