@@ -8,7 +8,6 @@ import io
 import json
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-import uvicorn
 
 from router.app import create_app
 from router.settings import RouterSettings
+from tests.router.test_router_sockets import serve
 
 
 @dataclass(frozen=True)
@@ -93,27 +92,10 @@ def router(
         access_log=log,
         event_log=log,
     )
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
     # The options of migration_plan/commands/router.py: the router is the edge, so uvicorn must
     # not rewrite the client address from a header the client wrote.
-    config = uvicorn.Config(
-        app, lifespan="on", log_level="warning", access_log=False, proxy_headers=False
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield sock.getsockname()[1]
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with serve(app, proxy_headers=False) as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 def send_raw(
