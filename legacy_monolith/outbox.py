@@ -57,6 +57,12 @@ def stock_changed(session: Session, product_id: int, stock: int) -> None:
     )
 
 
+def product_updated(session: Session, product_id: int, fields: list[str]) -> None:
+    """A PATCH of anything but the stock: the appliers copy the whole row, so only names go."""
+    data = {"product_id": product_id, "fields": sorted(fields)}
+    record(session, "product.updated", "product", product_id, data)
+
+
 def session_event(session: Session, event_type: str, row: UserSession) -> None:
     """`session.created` / `session.revoked`: what lets a token work on the other side too."""
     data = {"token": row.token, "user_id": row.user_id, "expires_at": timestamp(row.expires_at)}

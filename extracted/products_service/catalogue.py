@@ -15,7 +15,7 @@ from extracted.common.responses import ApiError, not_found, validation_error
 from extracted.common.unit_of_work import UnitOfWork
 from extracted.products_service import serialize
 from extracted.products_service.models import Product
-from extracted.products_service.stock import stock_changed
+from extracted.products_service.stock import product_updated, stock_changed
 
 UPDATABLE = ("name", "description", "category", "price", "stock")
 
@@ -147,5 +147,9 @@ def update(uow: UnitOfWork, row: Product, body: Mapping[str, Any]) -> dict[str, 
     row.updated_at = utcnow()
     if "stock" in changes and changes["stock"] != stock_before:
         uow.stage(stock_changed(row.id, row.stock))
+    # Every other field (and updated_at) must reach the monolith too, in this same transaction.
+    others = [field for field in changes if field != "stock"]
+    if others:
+        uow.stage(product_updated(row.id, others))
     uow.commit()
     return serialize.product(row)

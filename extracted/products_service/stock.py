@@ -104,3 +104,9 @@ def stock_changed(product_id: int, level: int) -> Event:
     return Event(
         "stock.changed", "product", str(product_id), {"product_id": product_id, "stock": level}
     )
+
+
+def product_updated(product_id: int, fields: list[str]) -> Event:
+    """A PATCH of anything but the stock: the appliers copy the whole row, so only names go."""
+    data = {"product_id": product_id, "fields": sorted(fields)}
+    return Event("product.updated", "product", str(product_id), data)

@@ -148,5 +148,9 @@ def update_product(product_id: int) -> Response:
     row.updated_at = utcnow()
     if "stock" in changes and changes["stock"] != stock_before:
         outbox.stock_changed(session, row.id, row.stock)
+    # Every other field (and updated_at) must reach the service too, in this same transaction.
+    others = [field for field in changes if field != "stock"]
+    if others:
+        outbox.product_updated(session, row.id, others)
     session.commit()
     return jsonify(serialize.product(row))
