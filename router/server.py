@@ -101,7 +101,28 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._in_head = False
         self._stop_head_timer()
+        if not self.url.startswith(b"/") and self.url != b"*":
+            self._take_authority_from_target()
         super().on_headers_complete()
+
+    def _take_authority_from_target(self) -> None:
+        """RFC 9112 section 3.2.2: an absolute-form target's authority is the request's host and
+        any Host header is ignored, so the backends and X-Forwarded-Host see that authority."""
+        try:
+            target = httptools.parse_url(self.url)
+        except httptools.HttpParserInvalidURLError:
+            target = None
+        if target is None or target.schema not in (b"http", b"https") or not target.host:
+            self._refusal = (400, "The request target is neither a path nor an http(s) URL")
+            raise _Refused()
+        if b"@" in self.url.split(b"/", 3)[2]:
+            self._refusal = (400, "The request target carries userinfo")
+            raise _Refused()
+        if sum(name == b"host" for name, _ in self.headers) > 1:
+            return  # two Host headers stay ambiguous: the app refuses them with 400
+        authority = target.host if target.port is None else b"%s:%d" % (target.host, target.port)
+        self.headers[:] = [(n, v) for n, v in self.headers if n != b"host"]
+        self.headers.append((b"host", authority))
 
     def _start_head(self) -> None:
         self._in_head = True

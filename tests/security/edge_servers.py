@@ -18,6 +18,7 @@ from typing import Any
 import structlog
 
 from router.app import create_app
+from router.server import protocol_for
 from router.settings import RouterSettings
 from tests.router.test_router_sockets import serve
 
@@ -86,15 +87,16 @@ def router(
     plan = tmp_path / "plan.yaml"
     plan.write_text(plan_for(legacy, service or legacy))
     log = structlog.wrap_logger(structlog.WriteLogger(io.StringIO()))
+    router_settings = RouterSettings(reload_interval=0, **settings)
     app = create_app(
         plan,
-        settings=RouterSettings(reload_interval=0, **settings),
+        settings=router_settings,
         access_log=log,
         event_log=log,
     )
     # The options of migration_plan/commands/router.py: the router is the edge, so uvicorn must
     # not rewrite the client address from a header the client wrote.
-    with serve(app, proxy_headers=False) as url:
+    with serve(app, proxy_headers=False, http=protocol_for(router_settings)) as url:
         yield int(url.rsplit(":", 1)[1])
 
 

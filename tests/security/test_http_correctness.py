@@ -62,6 +62,28 @@ def test_an_absolute_form_target_is_routed_on_its_path(edge: int) -> None:
     assert answer.json()["path"] == "/api/products/1"
 
 
+def test_an_absolute_form_targets_authority_is_the_host_the_backend_is_told(edge: int) -> None:
+    # RFC 9112 section 3.2.2: the target's authority wins over the Host header.
+    head = (
+        "GET http://shop.test:8080/api/products/1 HTTP/1.1\r\nHost: evil.test\r\nConnection: close"
+    )
+    seen = seen_headers(send_raw(edge, head))
+    assert seen["x-forwarded-host"] == ["shop.test:8080"]
+    assert 'host="shop.test:8080"' in seen["forwarded"][0]
+    assert "evil.test" not in str(seen)
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["ftp://shop.test/api/products/1", "http://user@shop.test/api/products/1", "http:///api/x"],
+)
+def test_an_absolute_form_target_without_an_http_authority_is_refused(
+    edge: int, target: str
+) -> None:
+    answer = send_raw(edge, f"GET {target} HTTP/1.1\r\nHost: shop.test\r\nConnection: close")
+    assert answer.status == 400
+
+
 def test_the_routers_413_is_exactly_the_contracts_envelope(edge: int) -> None:
     head = "POST /api/x HTTP/1.1\r\nHost: h\r\nX-Request-ID: big-1\r\nContent-Length: 1001"
     answer = send_raw(edge, head, b"x" * 1001, method="POST")
