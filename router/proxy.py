@@ -46,6 +46,7 @@ _METHOD = re.compile(r"^[A-Z_-]{1,32}$")
 # Response headers the router sets itself; an upstream's own copies are dropped.
 _ROUTER_OWNED = frozenset({"x-request-id", "x-strangler-side", "x-strangler-route"})
 LEGACY, EXTRACTED = "legacy", "extracted"
+ROUTER = "router"  # the side of an answer the router gave before choosing a backend
 
 
 @dataclass(slots=True)
@@ -103,7 +104,8 @@ class Proxy:
 
     def _account(self, ex: Exchange, seconds: float) -> None:
         latency_ms = seconds * 1000
-        self._stats.record_request(ex.route, ex.side, latency_ms, ex.error)
+        if ex.side != ROUTER:  # the per-side counters judge backends, not the client's refusals
+            self._stats.record_request(ex.route, ex.side, latency_ms, ex.error)
         status_class = f"{ex.status // 100}xx" if ex.status else "none"
         self._metrics.observe_request(ex.route, ex.side, ex.method, status_class, seconds)
         if self._access_log is not None:
@@ -150,11 +152,13 @@ class Proxy:
                 raise BadPath(host)
             length = content_length(headers)
         except (BadFraming, BadPath) as exc:
+            ex.side = ROUTER
             await self._fail(send, ex, 400, f"Bad request: {exc}")
             return
         ex.path = path
         limit = self._settings.max_body_bytes
         if length is not None and length > limit:
+            ex.side = ROUTER
             await self._fail(send, ex, 413, "Request body is too large")
             return
         has_body = (
@@ -258,8 +262,10 @@ class Proxy:
                 mirror.response.abort()
                 _resolve(mirror, 0)
             if isinstance(body.error, BodyTooLarge):
+                ex.side = ROUTER
                 await self._fail(send, ex, 413, "Request body is too large")
             elif isinstance(body.error, BodyTimeout):
+                ex.side = ROUTER
                 await self._fail(send, ex, 408, "The request body did not arrive in time")
             elif isinstance(body.error, ClientDisconnected):
                 ex.status = 499

@@ -19,7 +19,10 @@ class RouterSettings(BaseSettings):
     port: int = 8000
     plan: Path = Path("migration_plan/plan.yaml")
     admin_token: SecretStr | None = None
-    max_body_bytes: int = Field(default=1024 * 1024, ge=0)
+    # The edge's cap sits above the backends' own 1 MiB: a body between the two reaches the
+    # backend, which answers 401/404/413 in its contract's order; only beyond it does the
+    # router refuse, before any upstream is asked.
+    max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=0)
     side_headers: bool = True
     access_log: bool = True
     reload_interval: float = Field(default=0.25, ge=0)  # seconds; 0 turns hot reload off
