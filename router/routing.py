@@ -126,6 +126,11 @@ def effective_flag(endpoint: Endpoint, override: RouteOverride | None) -> RouteF
     percent = endpoint.canary_percent
     if override is not None and override.canary_percent is not None:
         percent = override.canary_percent
+    # Overridden means the runtime routes otherwise than the file says (what `plan diff` lists):
+    # a rollback to the plan's own mode keeps its record but is no longer a difference.
+    differs = mode is not endpoint.mode or (
+        mode is Mode.CANARY and (percent or 0.0) != (endpoint.canary_percent or 0.0)
+    )
     return RouteFlag(
         route=str(endpoint.template),
         template=endpoint.template,
@@ -137,7 +142,7 @@ def effective_flag(endpoint: Endpoint, override: RouteOverride | None) -> RouteF
         dry_run=endpoint.dry_run,
         fallback=endpoint.fallback,
         phase=endpoint.phase,
-        overridden=override is not None,
+        overridden=override is not None and differs,
         parity=endpoint.parity,
     )
 

@@ -291,6 +291,27 @@ def test_run_from_a_subdirectory_the_cli_uses_the_projects_state_not_a_new_one(
     assert not (deeper / "var").exists()
 
 
+def test_status_and_plan_diff_agree_about_a_route_rolled_back_to_the_plans_mode(
+    router: RouterApp,
+) -> None:
+    def overridden() -> bool:
+        return bool(status()[PRODUCT]["overridden"])
+
+    def differences() -> list[str]:
+        rows = json.loads(ok("plan", "diff", "--json"))["differences"]
+        return [row["route"] for row in rows]
+
+    ok("flip", PRODUCT, "--to", "shadow", "--reason", "compare")
+    drive(router, 3)
+    ok("flip", PRODUCT, "--to", "canary", "--percent", "10", "--reason", "ramp")
+    assert overridden() and differences() == [PRODUCT]
+    ok("rollback", PRODUCT, "--reason", "bad diffs")
+    assert status()[PRODUCT]["mode"] == "legacy"  # the plan file's mode
+    assert not overridden() and differences() == []
+    assert "overridden at runtime" not in ok("status")
+    assert "matches the plan" in ok("plan", "diff")
+
+
 def test_status_never_cuts_an_endpoint_and_footnotes_only_real_overrides(
     env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
