@@ -58,7 +58,7 @@ def stock_changed(session: Session, product_id: int, stock: int) -> None:
 
 
 def product_updated(session: Session, product_id: int, fields: list[str]) -> None:
-    """A PATCH of anything but the stock: the appliers copy the whole row, so only names go."""
+    """Any PATCH: the fields given (the appliers copy the whole row, so names are enough)."""
     data = {"product_id": product_id, "fields": sorted(fields)}
     record(session, "product.updated", "product", product_id, data)
 

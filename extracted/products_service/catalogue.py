@@ -145,11 +145,10 @@ def update(uow: UnitOfWork, row: Product, body: Mapping[str, Any]) -> dict[str, 
     for field, value in changes.items():
         setattr(row, field, value)
     row.updated_at = utcnow()
+    # Every PATCH writes the row (updated_at at least), so every PATCH is announced, in this
+    # same transaction; stock.changed as well when the level moved (what stock readers follow).
+    uow.stage(product_updated(row.id, list(changes)))
     if "stock" in changes and changes["stock"] != stock_before:
         uow.stage(stock_changed(row.id, row.stock))
-    # Every other field (and updated_at) must reach the monolith too, in this same transaction.
-    others = [field for field in changes if field != "stock"]
-    if others:
-        uow.stage(product_updated(row.id, others))
     uow.commit()
     return serialize.product(row)

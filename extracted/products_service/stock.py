@@ -107,6 +107,6 @@ def stock_changed(product_id: int, level: int) -> Event:
 
 
 def product_updated(product_id: int, fields: list[str]) -> Event:
-    """A PATCH of anything but the stock: the appliers copy the whole row, so only names go."""
+    """Any PATCH: the fields given (the appliers copy the whole row, so names are enough)."""
     data = {"product_id": product_id, "fields": sorted(fields)}
     return Event("product.updated", "product", str(product_id), data)

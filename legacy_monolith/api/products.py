@@ -146,11 +146,10 @@ def update_product(product_id: int) -> Response:
     for field, value in changes.items():
         setattr(row, field, value)
     row.updated_at = utcnow()
+    # Every PATCH writes the row (updated_at at least), so every PATCH is announced, in this
+    # same transaction; stock.changed as well when the level moved (what stock readers follow).
+    outbox.product_updated(session, row.id, list(changes))
     if "stock" in changes and changes["stock"] != stock_before:
         outbox.stock_changed(session, row.id, row.stock)
-    # Every other field (and updated_at) must reach the service too, in this same transaction.
-    others = [field for field in changes if field != "stock"]
-    if others:
-        outbox.product_updated(session, row.id, others)
     session.commit()
     return jsonify(serialize.product(row))

@@ -292,3 +292,68 @@ def test_stock_events_follow_product_creation_and_stock_changes_only(api: Api, a
         data = [json.loads(payload)["data"] for payload in rows]
     assert sorted(d["stock"] for d in data) == [4, 9]
     assert {d["product_id"] for d in data} == {product["id"]}
+
+
+def outbox_events(api: Api) -> list[dict[str, Any]]:
+    with api.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT payload FROM outbox ORDER BY created_at")).scalars()
+        return [json.loads(payload) for payload in rows]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "Other"},
+        {"description": "Now described"},
+        {"category": "garden"},
+        {"price": "1.25"},
+        {"stock": 4},  # the same level: only updated_at moves, and that must travel too
+    ],
+)
+def test_every_patch_records_product_updated_with_the_fields_given(
+    api: Api, admin: str, body: dict[str, Any]
+) -> None:
+    product = api.product(admin, stock=4)
+    before = len(outbox_events(api))
+    answer = api.client.patch(f"/api/products/{product['id']}", json=body, headers=bearer(admin))
+    assert answer.status_code == 200, answer.text
+    [event] = outbox_events(api)[before:]
+    assert (event["type"], event["aggregate"], event["aggregate_id"]) == (
+        "product.updated",
+        "product",
+        str(product["id"]),
+    )
+    assert event["data"] == {"product_id": product["id"], "fields": sorted(body)}
+
+
+def test_a_patch_that_moves_the_stock_records_product_updated_and_stock_changed(
+    api: Api, admin: str
+) -> None:
+    product = api.product(admin, stock=4)
+    before = len(outbox_events(api))
+    body = {"stock": 9, "price": "2.00"}
+    api.client.patch(f"/api/products/{product['id']}", json=body, headers=bearer(admin))
+    events = outbox_events(api)[before:]
+    assert [(e["type"], e["data"]) for e in events] == [
+        ("product.updated", {"product_id": product["id"], "fields": ["price", "stock"]}),
+        ("stock.changed", {"product_id": product["id"], "stock": 9}),
+    ]
+
+
+def test_a_failing_outbox_write_rolls_the_patch_back(
+    api: Api, admin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from legacy_monolith import outbox
+
+    def broken_record(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("the outbox write failed")
+
+    product = api.product(admin, name="Kept")
+    before = outbox_events(api)
+    monkeypatch.setattr(outbox, "record", broken_record)
+    path = f"/api/products/{product['id']}"
+    answer = api.client.patch(path, json={"name": "Lost"}, headers=bearer(admin))
+    assert answer.status_code == 500
+    monkeypatch.undo()
+    assert api.client.get(path).json() == product
+    assert outbox_events(api) == before

@@ -134,18 +134,27 @@ async def test_patch_changes_fields_and_ignores_sku(
     assert response.status_code == 200
     body = response.json()
     assert body == {**product, "name": "Renamed", "price": "0.50", "updated_at": body["updated_at"]}
-    assert len(publisher.published) == 1  # no stock change, no event
+    # The row changed, so the monolith must hear of it (no stock change: no stock.changed).
+    [_, event] = publisher.published
+    assert (event.type, event.aggregate, event.aggregate_id) == (
+        "product.updated",
+        "product",
+        str(product["id"]),
+    )
+    assert event.data == {"product_id": product["id"], "fields": ["name", "price"]}
 
 
-async def test_patch_of_stock_publishes_stock_changed_only_when_it_changes(
+async def test_every_patch_publishes_product_updated_and_stock_changed_when_stock_moves(
     client: httpx.AsyncClient, publisher: InMemoryPublisher
 ) -> None:
     product = await create_product(client)
     url = f"/api/products/{product['id']}"
-    await client.patch(url, json={"stock": 12}, headers=ADMIN)
-    assert len(publisher.published) == 1
+    await client.patch(url, json={"stock": 12}, headers=ADMIN)  # the same level: updated_at only
+    assert [e.type for e in publisher.published[1:]] == ["product.updated"]
     response = await client.patch(url, json={"stock": 3}, headers=ADMIN)
     assert response.json()["stock"] == 3
+    types = [e.type for e in publisher.published[1:]]
+    assert types == ["product.updated", "product.updated", "stock.changed"]
     assert publisher.published[-1].data == {"product_id": product["id"], "stock": 3}
 
 
