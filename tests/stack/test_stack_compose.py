@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import ipaddress
 import os
 import pkgutil
 import re
@@ -115,6 +116,9 @@ def plan_override_names() -> set[str]:
     return {env_var_for(name) for name in plan.upstreams}
 
 
+UVICORN_SERVED = ("auth", "products", "orders", "router")
+
+
 def names_read_by(target: str) -> set[str]:
     names = {
         n
@@ -124,6 +128,8 @@ def names_read_by(target: str) -> set[str]:
     }
     if target in ("router", "migrate"):
         names |= plan_override_names()
+    if target in UVICORN_SERVED:
+        names.add("FORWARDED_ALLOW_IPS")  # uvicorn.Config reads it itself
     return names
 
 
@@ -282,3 +288,14 @@ def test_docker_compose_accepts_the_file() -> None:
         timeout=60,
     )
     assert result.returncode == 0, f"{shlex.join(result.args)}:\n{result.stderr}"
+
+
+@pytest.mark.unit
+def test_the_backends_believe_forwarding_headers_from_the_routers_address_only() -> None:
+    services = component_services()
+    router = services["router"]["networks"]["default"]["ipv4_address"]
+    assert services["monolith"]["environment"]["MONOLITH_TRUSTED_PROXIES"] == router
+    for name in ("auth", "products", "orders"):
+        assert services[name]["environment"]["FORWARDED_ALLOW_IPS"] == router, name
+    subnet = compose()["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(router) in ipaddress.ip_network(subnet)
