@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,11 +17,13 @@ from rich.console import Console
 from migration_plan.commands import COMMAND_MODULES
 from migration_plan.plan import PlanError, load_plan
 from migration_plan.stack import locate, ports, state
-from migration_plan.stack.components import SERVICES
-from migration_plan.stack.display import print_ready
+from migration_plan.stack.components import ROUTER, SERVICES
+from migration_plan.stack.display import crash_message, event_message, print_ready
 from migration_plan.stack.prepare import Step, preparation
+from migration_plan.stack.restarts import GiveUp, RestartPolicy
 from migration_plan.stack.run_steps import StepFailed, run_stages
-from migration_plan.stack.supervisor import ComponentFailed, Supervisor
+from migration_plan.stack.settings import RestartSettings
+from migration_plan.stack.supervisor import ComponentFailed, Crashed, Event, Supervisor
 from migration_plan.stack.wiring import (
     Stack,
     build_stack,
@@ -91,19 +93,54 @@ def prepare(stack: Stack, *, seed: bool, backfill: bool) -> None:
         fail(str(exc), exc.tail)
 
 
-def run(stack: Stack, *, timeout: float, grace: float, quiet: bool) -> int:
-    """Start, wait for readiness, serve until Ctrl-C/SIGTERM or a death; always stop everything."""
+def restart_policy() -> RestartPolicy:
+    try:
+        return RestartSettings.from_env(os.environ).policy()
+    except ports.StackConfigError as exc:
+        fail(str(exc))
+
+
+def report(event: Event) -> None:
+    """Crashes and restarts between the components' lines; a give-up loudly, with its log."""
+    if isinstance(event, Crashed) and isinstance(event.decision, GiveUp):
+        if event.name == ROUTER:  # the stack stops; `run` reports it as a failure
+            return
+        stderr.print(
+            f"[bold red]error:[/] {crash_message(event)}; the rest keeps serving", soft_wrap=True
+        )
+        if event.tail:
+            stderr.print(f"--- last lines of {event.log_path} ---", soft_wrap=True)
+            stderr.print(event.tail, markup=False, soft_wrap=True)
+        return
+    console.print(event_message(event), style="yellow", markup=False, soft_wrap=True)
+
+
+def run(stack: Stack, *, timeout: float, grace: float, quiet: bool, policy: RestartPolicy) -> int:
+    """Start, wait for readiness, serve until Ctrl-C/SIGTERM, restarting what dies (the router
+    given up on stops the stack); always stop everything. 1 if anything was given up on."""
     log_dir = stack.var_dir / "logs"
     state_file = state.state_path(stack.var_dir)
-    supervisor = Supervisor(log_dir, None if quiet else console)
+    record: dict[str, Any] = {}
+
+    def notify(event: Event) -> None:
+        report(event)
+        if record:  # `strangler status` and `up`'s orphan check read the new pid and counts
+            state.write_state(state_file, state.with_health(record, supervisor.health()))
+
+    supervisor = Supervisor(
+        log_dir, None if quiet else console, policy=policy, vital={ROUTER}, notify=notify
+    )
     code = 0
     try:
         console.print("Starting " + ", ".join(c.name for c in stack.components) + "...")
         supervisor.start_all(stack.components)
-        state.write_state(state_file, state.describe(stack, os.getpid(), supervisor.pids()))
+        record.update(state.describe(stack, os.getpid(), supervisor.pids()))
+        state.write_state(state_file, state.with_health(record, supervisor.health()))
         supervisor.wait_ready(timeout)
         print_ready(console, stack, state_file, log_dir)
-        raise supervisor.watch()
+        failure = supervisor.watch()
+        if failure is not None:
+            raise failure
     except ComponentFailed as exc:
         stderr.print(f"[bold red]error:[/] {exc}; stopping the others", soft_wrap=True)
         if exc.tail:
@@ -118,6 +155,7 @@ def run(stack: Stack, *, timeout: float, grace: float, quiet: bool) -> int:
             signal.signal(signal.SIGINT, signal.SIG_IGN),
             signal.signal(signal.SIGTERM, signal.SIG_IGN),
         )
+        given_up = supervisor.given_up()
         console.print(f"Stopping the stack (up to {grace:g}s)...")
         started = time.monotonic()
         killed = supervisor.stop(grace)
@@ -127,6 +165,13 @@ def run(stack: Stack, *, timeout: float, grace: float, quiet: bool) -> int:
         if killed:
             console.print(f"Killed after {grace:g}s: {', '.join(killed)}")
         console.print(f"Stopped ({time.monotonic() - started:.1f}s).")
+    if given_up and not code:
+        stderr.print(
+            f"[bold red]error:[/] given up on while the stack ran: {', '.join(given_up)} "
+            f"(logs in {log_dir})",
+            soft_wrap=True,
+        )
+        code = 1
     return code
 
 
@@ -191,6 +236,7 @@ def up_command(
     if backfill and "data" not in COMMAND_MODULES:
         console.print("[yellow]note:[/] no `strangler data` command here; skipping the backfill")
         backfill = False
+    policy = restart_policy()
     preflight(stack, serving=not prepare_only)
     previous = signal.signal(signal.SIGTERM, _interrupt)
     # Started from a script (`./scripts/up &`), SIGINT arrives ignored; Ctrl-C must still stop us.
@@ -199,7 +245,7 @@ def up_command(
         prepare(stack, seed=seed, backfill=backfill)
         if prepare_only:
             return
-        code = run(stack, timeout=timeout, grace=grace, quiet=quiet)
+        code = run(stack, timeout=timeout, grace=grace, quiet=quiet, policy=policy)
     except KeyboardInterrupt:
         code = 0
     finally:

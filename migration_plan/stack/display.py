@@ -9,6 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from migration_plan.stack.components import ROUTER
+from migration_plan.stack.restarts import Restart
+from migration_plan.stack.supervisor import Crashed, Event, Recovered, Restarted
 from migration_plan.stack.wiring import Stack
 
 TRY_PATH = "/api/products/1"
@@ -41,3 +43,26 @@ def ready_message(stack: Stack, state_file: Path, log_dir: Path) -> Group:
 
 def print_ready(console: Console, stack: Stack, state_file: Path, log_dir: Path) -> None:
     console.print(ready_message(stack, state_file, log_dir), soft_wrap=True, highlight=False)
+
+
+def event_message(event: Event) -> str:
+    """One line for a crash, a restart or a recovery, as `up` prints it."""
+    if isinstance(event, Restarted):
+        return f"{event.name} restarted (attempt {event.attempt}, pid {event.pid}) on {event.url}"
+    if isinstance(event, Recovered):
+        return (
+            f"{event.name} is ready again (attempt {event.attempt}, "
+            f"{event.seconds:.1f}s after the crash)"
+        )
+    return crash_message(event)
+
+
+def crash_message(event: Crashed) -> str:
+    died = f"{event.name} exited unexpectedly with {event.exit} after {event.uptime:.1f}s"
+    decision = event.decision
+    if isinstance(decision, Restart):
+        return f"{died}; restarting it in {decision.delay:g}s (attempt {decision.attempt})"
+    return (
+        f"{died}; giving up on it: {decision.restarts} restarts within "
+        f"{decision.window_seconds:g}s already (STRANGLER_RESTART_LIMIT)"
+    )

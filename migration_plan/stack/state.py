@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from migration_plan.stack.supervisor import Health
 from migration_plan.stack.wiring import Stack
 
 STATE_FILE = "stack.json"
@@ -32,6 +33,26 @@ def describe(stack: Stack, pid: int, pids: Mapping[str, int]) -> dict[str, Any]:
             for c in stack.display_order
         },
     }
+
+
+def with_health(record: Mapping[str, Any], health: Mapping[str, Health]) -> dict[str, Any]:
+    """`record` with each component's status, pid, restart count and last exit (pure).
+
+    `orphans()` reads these pids, so a restarted component's new group is the one recorded.
+    """
+    components = {
+        name: {
+            **entry,
+            "pid": health[name].pid,
+            "status": health[name].status,
+            "restarts": health[name].restarts,
+            "last_exit": health[name].last_exit,
+        }
+        if name in health
+        else dict(entry)
+        for name, entry in record.get("components", {}).items()
+    }
+    return {**record, "components": components}
 
 
 def write_state(path: Path, record: Mapping[str, Any]) -> None:

@@ -1,18 +1,30 @@
-"""The supervisor on real processes: readiness, a death, a timeout, a stop that leaves nothing."""
+"""The supervisor on real processes: readiness, restarts, giving up, a stop that leaves nothing."""
 
 from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from migration_plan.stack.components import ComponentSpec
-from migration_plan.stack.supervisor import ComponentFailed, Supervisor
+from migration_plan.stack.restarts import GiveUp, Restart, RestartPolicy
+from migration_plan.stack.supervisor import (
+    ComponentFailed,
+    Crashed,
+    Event,
+    Health,
+    Recovered,
+    Restarted,
+    Supervisor,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -100,17 +112,84 @@ def test_a_component_never_ready_fails_after_the_timeout_naming_its_url(tmp_path
         supervisor.stop(grace=5)
 
 
-def test_a_component_dying_after_start_is_reported_by_watch(tmp_path: Path) -> None:
-    supervisor = Supervisor(tmp_path, console=None)
+FAST = RestartPolicy(base_seconds=0.1, max_seconds=1, limit=2, window_seconds=60)
+
+
+def watch_until(
+    supervisor: Supervisor, done: Callable[[], bool], seconds: float = 20
+) -> ComponentFailed | None:
+    deadline = time.monotonic() + seconds
+    failure = supervisor.watch(until=lambda: done() or time.monotonic() > deadline)
+    assert failure is not None or done(), f"not done within {seconds}s"
+    return failure
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def test_a_killed_component_is_restarted_on_its_port_while_the_others_keep_running(
+    tmp_path: Path,
+) -> None:
+    events: list[Event] = []
+    supervisor = Supervisor(tmp_path, console=None, policy=FAST, notify=events.append)
+    steady, victim = spec("steady", "ok"), spec("victim", "ok")
+    try:
+        supervisor.start_all([steady, victim])
+        supervisor.wait_ready(timeout=15)
+        before = supervisor.pids()
+        os.killpg(before["victim"], signal.SIGKILL)
+        watch_until(supervisor, lambda: any(isinstance(e, Recovered) for e in events))
+        after = supervisor.pids()
+        assert answers(victim.ready_url)
+        assert after["steady"] == before["steady"]
+        assert after["victim"] != before["victim"]
+    finally:
+        supervisor.stop(grace=5)
+    crash, restarted, recovered = events
+    assert isinstance(crash, Crashed) and crash.exit == "signal SIGKILL"
+    assert crash.decision == Restart(attempt=1, delay=0.1)
+    assert restarted == Restarted("victim", 1, after["victim"], victim.url)
+    assert isinstance(recovered, Recovered) and recovered.seconds < 10
+    assert (tmp_path / "victim.log").read_text().count("fake starting") == 2  # appended
+
+
+def test_a_component_that_keeps_dying_is_given_up_on_and_the_others_keep_running(
+    tmp_path: Path,
+) -> None:
+    events: list[Event] = []
+    supervisor = Supervisor(tmp_path, console=None, policy=FAST, notify=events.append)
     try:
         supervisor.start_all([spec("steady", "ok"), spec("flaky", "die-after-ready")])
         supervisor.wait_ready(timeout=15)
-        failure = supervisor.watch()
-        assert failure.name == "flaky"
-        assert "exited unexpectedly with code 4" in str(failure)
-        assert "fake dying now" in failure.tail
+        steady = supervisor.pids()["steady"]
+        assert watch_until(supervisor, lambda: bool(supervisor.given_up())) is None
+        assert supervisor.pids() == {"steady": steady}
+        health = supervisor.health()["flaky"]
     finally:
         supervisor.stop(grace=5)
+    decisions = [e.decision for e in events if isinstance(e, Crashed)]
+    assert decisions == [Restart(1, 0.1), Restart(2, 0.2), GiveUp(2, 60)]
+    assert health == Health("failed", None, 2, "code 4")
+    last = [e for e in events if isinstance(e, Crashed)][-1]
+    assert "fake dying now" in last.tail
+
+
+def test_a_vital_component_given_up_on_ends_the_watch_with_its_failure(tmp_path: Path) -> None:
+    policy = RestartPolicy(limit=0)
+    supervisor = Supervisor(tmp_path, console=None, policy=policy, vital={"front"})
+    try:
+        supervisor.start_all([spec("front", "die-after-ready")])
+        supervisor.wait_ready(timeout=15)
+        failure = watch_until(supervisor, lambda: False)
+    finally:
+        supervisor.stop(grace=5)
+    assert failure is not None and failure.name == "front"
+    assert "exited unexpectedly with code 4 and was given up on after 0 restarts" in str(failure)
+    assert "fake dying now" in failure.tail
 
 
 def test_a_component_ignoring_sigterm_is_killed_after_the_grace(tmp_path: Path) -> None:

@@ -56,6 +56,14 @@ def test_a_missing_plan_is_refused_naming_the_file(tmp_path: Path) -> None:
     assert "nowhere.yaml" in output
 
 
+@pytest.mark.unit
+def test_a_malformed_restart_setting_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    code, output = invoke(tmp_path, STRANGLER_RESTART_LIMIT="many")
+    assert code == 1
+    assert "STRANGLER_RESTART_LIMIT='many'" in output
+    assert not (tmp_path / "var" / "logs").exists()
+
+
 @pytest.mark.integration
 def test_a_busy_port_is_refused_naming_the_port_and_the_variables(tmp_path: Path) -> None:
     require_components()

@@ -1,4 +1,4 @@
-"""`strangler up` for real: the stack answers through the router; Ctrl-C leaves nothing behind."""
+"""`strangler up` for real: it serves through the router, restarts what dies, Ctrl-C ends all."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ import json
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -136,6 +137,11 @@ class RunningUp:
         self.groups = [int(str(c["pid"])) for c in components.values()]
         return components
 
+    def refresh_groups(self) -> None:
+        """Add the process groups of restarted components, as stack.json records them now."""
+        components = json.loads(self.state_file.read_text())["components"]
+        self.groups += [int(c["pid"]) for c in components.values() if c["pid"] is not None]
+
     def finish(self) -> dict[int, list[int]]:
         """Kill whatever is still running (a failed test must not leave a stack behind); return
         the component process groups that were still alive."""
@@ -209,20 +215,108 @@ def test_up_serves_through_the_router_and_ctrl_c_stops_every_child(
     assert "Stopped" in up.output.text
 
 
-def test_a_component_dying_stops_the_rest_and_up_fails_naming_it(
+def wait_for(done: Callable[[], bool], seconds: float, what: str, up: RunningUp) -> float:
+    """Poll `done` until true; return how long it took."""
+    started = time.monotonic()
+    while not done():
+        assert up.process.poll() is None, f"strangler up exited while waiting for {what}"
+        assert time.monotonic() - started < seconds, f"no {what} in {seconds}s:\n{up.output.text}"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def assert_a_legacy_route_answers_through_the_router(port: int) -> None:
+    response = httpx.get(f"http://127.0.0.1:{port}/api/products/1", timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.headers["X-Strangler-Side"] == "legacy"
+
+
+def test_a_service_killed_with_sigkill_comes_back_on_its_port_while_the_router_keeps_serving(
     stack_env: tuple[dict[str, str], int], tmp_path: Path
 ) -> None:
     env, port = stack_env
     up = RunningUp(env, port, tmp_path / "var")
+    orders = f"http://127.0.0.1:{port + 4}"
+    try:
+        components = up.wait_ready()
+        killed = int(str(components["orders"]["pid"]))
+        os.killpg(killed, signal.SIGKILL)
+        assert_a_legacy_route_answers_through_the_router(port)
+        back = wait_for(lambda: answers(f"{orders}/readyz"), 30, "orders back on its port", up)
+        assert_a_legacy_route_answers_through_the_router(port)
+        record = json.loads(up.state_file.read_text())["components"]["orders"]
+        assert record["restarts"] == 1 and record["status"] in ("starting", "running")
+        assert record["pid"] != killed and record["port"] == port + 4
+        up.refresh_groups()
+        up.process.send_signal(signal.SIGINT)
+        assert up.process.wait(timeout=STOP_SECONDS) == 0, up.output.text
+    finally:
+        leftovers = up.finish()
+    print(f"orders answered again {back:.1f}s after SIGKILL")
+    assert not leftovers, f"processes left running: {leftovers}\n{up.output.text}"
+    text = up.output.text
+    assert "orders exited unexpectedly with signal SIGKILL" in text
+    assert "restarting it in 0.5s (attempt 1)" in text
+    assert "orders restarted (attempt 1, pid" in text
+    assert "orders is ready again (attempt 1" in text
+    assert "router exited" not in text and "stopping the others" not in text
+    assert all(port_is_free(port + n) for n in range(10))
+    assert not up.state_file.exists()
+
+
+def hold_port(port: int, seconds: float = 5.0) -> socket.socket:
+    """Listen on `port` as soon as its dead owner lets go, so every restart fails to bind."""
+    deadline = time.monotonic() + seconds
+    while True:
+        holder = socket.socket()
+        try:
+            holder.bind(("127.0.0.1", port))
+            holder.listen()
+            return holder
+        except OSError:
+            holder.close()
+            assert time.monotonic() < deadline, f"port {port} never came free"
+            time.sleep(0.01)
+
+
+def test_a_service_that_keeps_dying_is_given_up_on_the_router_keeps_serving_and_up_fails(
+    stack_env: tuple[dict[str, str], int], tmp_path: Path
+) -> None:
+    env, port = stack_env
+    env.update({"STRANGLER_RESTART_BASE_SECONDS": "0.5", "STRANGLER_RESTART_LIMIT": "2"})
+    up = RunningUp(env, port, tmp_path / "var")
+    holder: socket.socket | None = None
     try:
         components = up.wait_ready()
         os.killpg(int(str(components["orders"]["pid"])), signal.SIGKILL)
+        holder = hold_port(port + 4)  # each restart now dies: address already in use
+        wait_for(lambda: "giving up on it" in up.output.text, 60, "give-up", up)
+        assert_a_legacy_route_answers_through_the_router(port)
+        record = json.loads(up.state_file.read_text())["components"]["orders"]
+        assert record == {**record, "status": "failed", "restarts": 2, "pid": None}
+        assert str(record["last_exit"]).startswith("code ")  # uvicorn's own exit, not a signal
+        up.refresh_groups()
+        up.process.send_signal(signal.SIGINT)
         assert up.process.wait(timeout=STOP_SECONDS) == 1, up.output.text
     finally:
+        if holder is not None:
+            holder.close()
         leftovers = up.finish()
     assert not leftovers, f"processes left running: {leftovers}\n{up.output.text}"
-    assert "orders exited unexpectedly with code -9; stopping the others" in up.output.text
-    assert all(port_is_free(port + n) for n in range(10))
+    text = up.output.text
+    assert "restarting it in 0.5s (attempt 1)" in text
+    assert "restarting it in 1s (attempt 2)" in text
+    assert "orders exited unexpectedly with code" in text
+    assert "giving up on it: 2 restarts within 60s already" in text
+    assert "the rest keeps serving" in text
+    assert "given up on while the stack ran: orders" in text
     assert not up.state_file.exists()
 
 
