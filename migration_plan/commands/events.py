@@ -24,11 +24,18 @@ import typer
 from sqlalchemy import Engine
 from sqlalchemy.orm import sessionmaker
 
-from extracted.common.bus import EventBus, IdempotentHandler, bus_from_settings, consume_once
+from extracted.common.bus import (
+    EventBus,
+    IdempotentHandler,
+    OutboxRelay,
+    bus_from_settings,
+    consume_once,
+)
 from extracted.common.database import make_engine
 from extracted.consumers import CONSUMERS, build_handler
 from migration_plan.commands.data import service_database_url
 from migration_plan.commands.monolith import fail, load_settings
+from migration_plan.data.catch_up import CatchUp
 from migration_plan.data.event_metrics import (
     CountingRelay,
     EventMetrics,
@@ -38,6 +45,8 @@ from migration_plan.data.event_metrics import (
 from migration_plan.data.mappings import SERVICES
 from migration_plan.data.ownership import LEGACY, table_owners
 from migration_plan.data.sync import FromMonolith, ToMonolith
+from migration_plan.state.settings import StateSettings
+from migration_plan.state.watermark import watermark_for
 
 log = logging.getLogger("migration_plan.events")
 
@@ -197,6 +206,7 @@ def consume_loop(
     stop: threading.Event,
     drain: bool,
     worker: str,
+    catch_up: CatchUp | None = None,
 ) -> None:
     one = measured(handle, metrics, group)
     many = getattr(handle, "handle_many", None)
@@ -207,6 +217,11 @@ def consume_loop(
             metrics.report_bus(bus, group)
         except Exception as error:  # metrics never stop a consumer
             log.debug("bus info for %s failed: %s", group, error)
+        if catch_up is not None:
+            try:
+                catch_up.check(group)
+            except Exception as error:  # no watermark this round: the router sees no evidence
+                log.debug("sync watermark check for %s failed: %s", group, error)
         if drain and got == 0:
             return
 
@@ -247,11 +262,26 @@ def consume_command(
             handlers[group] = sync_handler(group, owners, engines)
             streams = STREAMS
         bus.subscribe(group, streams)
+    catch_up = None
+    watermark = watermark_for(StateSettings.from_env(os.environ))
+    if set(groups) >= set(SYNC_GROUPS) and watermark is not None:
+        # The whole sync runs here, so this process can tell when nothing is owed anywhere.
+        outboxes = [OutboxRelay(make_engine(source_url(s)), bus) for s in SOURCES]
+        engines.extend(relay.engine for relay in outboxes)
+        catch_up = CatchUp(SYNC_GROUPS, [r.unpublished for r in outboxes], bus, watermark)
     try:
         with stopping() as stop:
             loops = {
                 group: partial(
-                    consume_loop, bus, group, handlers[group], metrics, stop, drain, worker
+                    consume_loop,
+                    bus,
+                    group,
+                    handlers[group],
+                    metrics,
+                    stop,
+                    drain,
+                    worker,
+                    catch_up if group in SYNC_GROUPS else None,
                 )
                 for group in groups
             }
