@@ -22,7 +22,7 @@ from router.admin import Admin, FlipError, GateRefused
 from router.aiohttp_forwarder import AiohttpForwarder
 from router.forwarding import Forwarder
 from router.headers import decode, request_id
-from router.in_flight import RecentWrites
+from router.in_flight import RecentWrites, Watermark
 from router.metrics import RouterMetrics
 from router.normalise import is_reserved, request_path
 from router.proxy import Proxy
@@ -54,6 +54,7 @@ class RouterApp:
         access_log: AccessLog | None = None,
         event_log: AccessLog | None = None,
         parity_results: Callable[[], ParityResults] | None = None,
+        sync_watermark: Watermark | None = None,
     ) -> None:
         self.settings = settings
         self.forwarder = forwarder
@@ -68,7 +69,7 @@ class RouterApp:
                 max_bytes=settings.capture_max_bytes,
             )
         recent = (
-            RecentWrites(settings.shadow_in_flight_ms / 1000)
+            RecentWrites(settings.shadow_in_flight_ms / 1000, sync_watermark)
             if settings.shadow_in_flight_ms
             else None
         )
@@ -427,15 +428,19 @@ def create_app(
     access_log: AccessLog | None = None,
     event_log: AccessLog | None = None,
     parity_results: Callable[[], ParityResults] | None = None,
+    sync_watermark: Watermark | None = None,
 ) -> RouterApp:
     """Build the router. With no arguments (uvicorn --factory) settings and plan come from env.
 
     The runtime state store comes from STRANGLER_STATE (file by default) only when the factory
-    reads its own settings; a caller passing settings and no `runtime` gets in-memory state."""
+    reads its own settings; a caller passing settings and no `runtime` gets in-memory state.
+    The data sync's watermark (the evidence for `in_flight`) comes from beside that store."""
     if runtime is None and settings is None:
-        from migration_plan.state import state_from_env
+        from migration_plan.state import StateSettings, state_from_env
+        from migration_plan.state.watermark import watermark_for
 
         runtime = state_from_env(os.environ)
+        sync_watermark = sync_watermark or watermark_for(StateSettings.from_env(os.environ))
     settings = settings or RouterSettings()
     plan_path: Path | None = None
     plan_signature: Signature = None
@@ -461,6 +466,7 @@ def create_app(
         access_log=access_log,
         event_log=event_log,
         parity_results=parity_results,
+        sync_watermark=sync_watermark,
     )
 
 

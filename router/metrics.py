@@ -46,6 +46,13 @@ class RouterMetrics:
             ["route"],
             registry=r,
         )
+        self.shadow_outcomes = Counter(
+            "strangler_router_shadow_outcomes",
+            "Shadow comparisons by outcome: match, mismatch, or in_flight (the data sync still "
+            "owed a write; never counted by the gates).",
+            ["route", "outcome"],
+            registry=r,
+        )
         self.shadow_mismatches = Counter(
             "strangler_router_shadow_mismatches",
             "Compared shadow requests whose answers differed, by route.",

@@ -35,7 +35,7 @@ from router.normalise import BadPath, request_path
 from router.responses import send_error
 from router.routing import RouteFlag, RouteTable
 from router.settings import RouterSettings
-from router.shadow import IDEMPOTENT, MAX_RESPONSE_BYTES, BodyTee, Mirror, Shadower
+from router.shadow import IDEMPOTENT, MAX_RESPONSE_BYTES, SAFE, BodyTee, Mirror, Shadower
 from router.stats import Stats
 from router.types import Headers, Receive, Scope, Send
 
@@ -182,7 +182,6 @@ class Proxy:
             trusted=self._trusted,
         )
 
-        self._shadower.note_write(ex.method, path)
         mirror = None
         if flag is not None and flag.mode is Mode.SHADOW:
             mirror = self._admit_mirror(
@@ -196,8 +195,10 @@ class Proxy:
                 send, ex, flag, table, upstream_name, target, out_headers, body, has_body, mirror
             )
         finally:
-            # The mirror starts once the user has the whole answer ("or after" in the design):
-            # on two cores a concurrent mirror competes with the user's own request for CPU.
+            # After the answer: whatever the write committed is committed by now.
+            self._shadower.note_write(ex.method, path)
+            # A read's mirror starts once the user has the whole answer ("or after" in the
+            # design): on two cores a concurrent mirror competes with the user's own request.
             if mirror is not None:
                 self._shadower.launch(mirror)
 
@@ -229,6 +230,8 @@ class Proxy:
                 except TimeoutError:
                     body.error = BodyTimeout()
                     raise body.error from None
+            if mirror is not None and ex.method not in SAFE:
+                await self._shadower.ask_first(mirror)
             request = UpstreamRequest(
                 method=ex.method,
                 url=table.upstreams[upstream_name].url + target,

@@ -104,6 +104,8 @@ class Mirror:
     legacy_status: asyncio.Future[tuple[int, Headers]] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
+    asked: Observed | str | None = None  # a write's answer, asked before legacy (`ask_first`)
+    owed: bool = False  # the sync still owed a write to this resource when the service answered
 
 
 class Shadower:
@@ -194,22 +196,41 @@ class Shadower:
         finally:
             self._active -= 1
 
+    async def ask_first(self, mirror: Mirror) -> None:
+        """A mirrored write asks the service (dry run) before legacy is asked, so both answer on
+        the state before the write: after it, the sync may already have copied legacy's write
+        (a second register is a 409) or legacy may have undone what the write needs (a logout's
+        session). The user's request waits for it, at most the shadow timeout. Called once the
+        user's body is read whole, so the copy's fate is known."""
+        copy = mirror.request.done.result() if mirror.request.done.done() else None
+        if copy is None:  # over the shadow cap: the mirror is skipped in `_mirror_and_compare`
+            return
+        mirror.asked = await self._ask(mirror, copy)
+
+    async def _ask(self, mirror: Mirror, body: bytes) -> Observed | str:
+        """The service's answer, or the outcome that stands for it (`failed`, `too_large`)."""
+        recent = self.recent_writes
+        watermark = None if recent is None else await recent.watermark()  # before it answers
+        try:
+            async with asyncio.timeout(mirror.timeout):
+                extracted = await self._fetch(mirror, body)
+        except (UpstreamError, TimeoutError) as exc:
+            self._metrics.upstream_errors.labels("shadow", getattr(exc, "kind", "timeout")).inc()
+            return "failed"
+        # Decided now, on the writes answered before the service's answer: a write mirrored
+        # first is answered later, and its own write is not one the service could have seen.
+        mirror.owed = recent is not None and recent.owed(urlsplit(mirror.url).path, watermark)
+        return "too_large" if extracted is None else extracted
+
     async def _mirror_and_compare(self, mirror: Mirror) -> None:
         body = await mirror.request.done
         if body is None:  # over the cap, or the user's request never completed
             self._skip(mirror.route, "too_large" if mirror.request.overflowed else "failed")
             return
         self._stats.record_shadow(mirror.route, "mirrored")
-        try:
-            async with asyncio.timeout(mirror.timeout):
-                extracted = await self._fetch(mirror, body)
-        except (UpstreamError, TimeoutError) as exc:
-            kind = getattr(exc, "kind", "timeout")
-            self._skip(mirror.route, "failed")
-            self._metrics.upstream_errors.labels("shadow", kind).inc()
-            return
-        if extracted is None:
-            self._skip(mirror.route, "too_large")
+        extracted = mirror.asked if mirror.asked is not None else await self._ask(mirror, body)
+        if isinstance(extracted, str):
+            self._skip(mirror.route, extracted)
             return
         try:
             async with asyncio.timeout(mirror.legacy_timeout + mirror.timeout):
@@ -223,11 +244,19 @@ class Shadower:
             return
         legacy = Observed(status, headers, legacy_body)
         verdict = self._comparator(legacy, extracted, mirror.parity)
-        self._stats.record_shadow(mirror.route, "compared")
-        self._metrics.shadow_comparisons.labels(mirror.route).inc()
-        if not verdict.matched and self._in_flight(mirror):
+        if verdict.matched:
+            outcome = "match"
+        elif mirror.owed:
+            outcome = "in_flight"  # the service answered before the sync had applied a write
+        else:
+            outcome = "mismatch"
+        self._metrics.shadow_outcomes.labels(mirror.route, outcome).inc()
+        if outcome == "in_flight":  # not a comparison: the gates never count it
             self._stats.record_shadow(mirror.route, "in_flight")
-        elif not verdict.matched:
+        else:
+            self._stats.record_shadow(mirror.route, "compared")
+            self._metrics.shadow_comparisons.labels(mirror.route).inc()
+        if outcome == "mismatch":
             self._stats.record_shadow(mirror.route, "mismatched")
             self._metrics.shadow_mismatches.labels(mirror.route).inc()
             self._stats.record_mismatch_example(
@@ -243,18 +272,9 @@ class Shadower:
             )  # fmt: skip
 
     def note_write(self, method: str, path: str) -> None:
-        """A write went through the router (to either side): its resource is in flight."""
+        """A write's answer came back through the router (from either side)."""
         if self.recent_writes is not None and method not in SAFE:
             self.recent_writes.wrote(path)
-
-    def _in_flight(self, mirror: Mirror) -> bool:
-        """A read of a resource written within the window: the sync may still be on its way."""
-        recent = self.recent_writes
-        return (
-            recent is not None
-            and mirror.method in SAFE
-            and recent.recent(urlsplit(mirror.url).path)
-        )
 
     async def _fetch(self, mirror: Mirror, body: bytes) -> Observed | None:
         request = UpstreamRequest(

@@ -1,13 +1,16 @@
-"""A shadow difference right after a write to the same resource is the sync's lag: `in_flight`."""
+"""A shadow difference on a resource whose write the sync had not applied (by its watermark)
+when the service answered is `in_flight`; once the watermark passes the write, a mismatch."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from typing import Any
 
 import pytest
 from router_fakes import endpoint
 
-from router.in_flight import RecentWrites, resource_of
+from router.in_flight import WATERMARK_CACHE_S, RecentWrites, resource_of
 
 PRODUCT = endpoint("GET /api/products/{id}", mode="shadow")
 SHADOW = "shadow: {timeout_seconds: 0.5, max_concurrency: 2, max_body_bytes: 100}\n"
@@ -28,38 +31,61 @@ def test_a_resource_is_the_first_segment_after_api() -> None:
     assert resource_of("/") == ""
 
 
+class Watermark:
+    """Stands in for the sync's published watermark."""
+
+    def __init__(self, value: float | None = None) -> None:
+        self.value = value
+
+    def read(self) -> float | None:
+        return self.value
+
+
 @pytest.mark.unit
-def test_an_order_write_puts_products_in_flight_too_until_the_window_ends() -> None:
+def test_a_write_is_owed_until_the_sync_watermark_passes_it() -> None:
     clock = Clock()
-    recent = RecentWrites(2.0, clock)
-    recent.wrote("/api/orders")
-    assert recent.recent("/api/products/1") and recent.recent("/api/orders/9")
-    assert not recent.recent("/api/auth/me")
+    recent = RecentWrites(2.0, Watermark(), clock)
+    recent.wrote("/api/orders")  # answered at 100.0
+    assert recent.owed("/api/products/1", 99.9) and recent.owed("/api/orders/9", 99.9)
+    assert not recent.owed("/api/auth/me", 99.9)  # another resource
+    assert not recent.owed("/api/orders/9", 100.0)  # the sync applied everything before 100.0
+
+
+@pytest.mark.unit
+def test_without_a_watermark_nothing_is_owed_and_a_far_behind_sync_owes_nothing_either() -> None:
+    clock = Clock()
+    recent = RecentWrites(2.0, Watermark(), clock)
+    recent.wrote("/api/products/1")
+    assert not recent.owed("/api/products/1", None)  # no evidence the sync is behind
     clock.now += 2.0
-    assert not recent.recent("/api/products/1")
+    assert not recent.owed("/api/products/1", 50.0)  # 2 s behind: a failure, not lag
 
 
 @pytest.mark.integration
 @pytest.mark.anyio
-async def test_a_difference_right_after_a_write_is_in_flight_and_later_a_mismatch(
+async def test_a_difference_is_in_flight_only_while_the_watermark_is_behind_the_write(
     rig_factory: Any,
 ) -> None:
-    clock = Clock()
+    watermark = Watermark(0.0)  # the sync has published, and is behind
     async with rig_factory(PRODUCT, shadow=SHADOW) as rig:
-        rig.app.shadower.recent_writes = RecentWrites(1.0, clock)
+        rig.app.shadower.recent_writes = RecentWrites(30.0, watermark)
         rig.products.product_name = "The Fog Tree"  # the service has not caught up
         await rig.client.put("/api/products/3", json={"stock": 1})  # a write, through legacy
         await rig.client.get("/api/products/3")
         await rig.app.shadower.drain()
         first = dict(rig.app.stats.snapshot("GET /api/products/{id}")["shadow"])
-        clock.now += 1.0
+        await asyncio.sleep(WATERMARK_CACHE_S * 2)
+        watermark.value = time.time()  # caught up: the same difference is real now
         await rig.client.get("/api/products/3")
         await rig.app.shadower.drain()
         later = rig.app.stats.snapshot("GET /api/products/{id}")["shadow"]
         examples = rig.app.stats.mismatch_examples()
-    assert (first["compared"], first["in_flight"], first["mismatched"]) == (1, 1, 0)
-    assert (later["compared"], later["in_flight"], later["mismatched"]) == (2, 1, 1)
+    # in flight is not a comparison: the gates read compared and mismatched only
+    assert (first["compared"], first["in_flight"], first["mismatched"]) == (0, 1, 0)
+    assert (later["compared"], later["in_flight"], later["mismatched"]) == (1, 1, 1)
     assert len(examples) == 1
+    outcomes = rig.app.metrics.render()[0].decode()
+    assert 'strangler_router_shadow_outcomes_total{outcome="in_flight"' in outcomes
 
 
 @pytest.mark.integration

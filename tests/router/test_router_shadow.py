@@ -157,6 +157,28 @@ async def test_a_mirrored_write_carries_the_same_body(rig_factory: Any) -> None:
     assert '"body": "{\\"a\\": 1}"' in example["extracted"]["body"]
 
 
+async def test_a_mirrored_write_asks_the_service_before_legacy_and_a_read_after(
+    rig_factory: Any,
+) -> None:
+    # Both sides must answer on the state before the write: once legacy has committed, the
+    # sync may copy it to the service (a second register is a 409, a logout's session is gone).
+    async with rig_factory(
+        endpoint("POST /api/dry", mode="shadow", dry_run="true") + PRODUCT, shadow=SHADOW
+    ) as rig:
+        await rig.client.post("/api/dry", content=b'{"a": 1}')
+        await rig.client.get("/api/products/3")
+        await rig.app.shadower.drain()
+        shadow = rig.app.stats.snapshot("POST /api/dry")["shadow"]
+    order = [(origin.split("//")[1].split(".")[0], path) for origin, path in rig.transport.calls]
+    assert order == [
+        ("products", "/api/dry"),
+        ("legacy", "/api/dry"),
+        ("legacy", "/api/products/3"),
+        ("products", "/api/products/3"),
+    ]
+    assert (shadow["mirrored"], shadow["compared"]) == (1, 1)
+
+
 async def test_bodies_over_the_shadow_cap_are_not_mirrored(rig_factory: Any) -> None:
     async with rig_factory(
         endpoint("POST /api/dry", mode="shadow", dry_run="true"), shadow=SHADOW
