@@ -63,7 +63,7 @@ def register(app: typer.Typer) -> None:
         )
         for column in ("phase", "mode", "% extracted", "requests L/E"):
             table.add_column(column)
-        for column in ("errors L/E", "shadow cmp", "mismatch", "gate"):
+        for column in ("errors L/E", "shadow cmp", "mismatch", "not compared", "gate"):
             table.add_column(column)
         for row in rows:
             shadow = row["shadow"]
@@ -84,6 +84,7 @@ def register(app: typer.Typer) -> None:
                 f"{row['error_rate']['legacy']:.1%}/{row['error_rate']['extracted']:.1%}",
                 "-" if shadow is None else str(shadow["comparisons"]),
                 "-" if shadow is None else f"{shadow['mismatch_rate']:.1%}",
+                _not_compared(shadow),
                 gate_text,
             )
         console.print(table)
@@ -276,6 +277,15 @@ def register(app: typer.Typer) -> None:
                 console.print(f"  {side}: {example[side]['body']}", markup=False)
 
     app.add_typer(phase_app, name="phase")
+
+
+def _not_compared(shadow: dict[str, Any] | None) -> str:
+    """What was mirrored or offered but is no evidence either way (the gates never count it)."""
+    if shadow is None:
+        return "-"
+    parts = [f"{shadow['in_flight']} in flight"] if shadow.get("in_flight") else []
+    parts += [f"{count} {reason.replace('_', ' ')}" for reason, count in shadow["skipped"].items()]
+    return ", ".join(parts) or "-"
 
 
 def _print_record(record: dict[str, Any], where: str) -> None:

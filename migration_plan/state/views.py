@@ -28,6 +28,10 @@ def resolve_route(routes: list[dict[str, Any]], wanted: str) -> dict[str, Any]:
     )
 
 
+# Mirrors that never became a comparison, by reason (router/stats.py ShadowStats).
+SKIPPED = ("sampled_out", "not_shadowable", "too_large", "dropped", "failed")
+
+
 def _percent(value: float | None) -> str:
     return "" if value is None else f"{value:g}%"
 
@@ -65,6 +69,9 @@ def status_row(view: dict[str, Any]) -> dict[str, Any]:
             "comparisons": compared,
             "mismatches": mismatched,
             "mismatch_rate": (mismatched or 0) / compared if compared else 0.0,
+            # Neither a match nor a mismatch, so never in the rate, and shown beside it.
+            "in_flight": int(shadow.get("in_flight", 0)),
+            "skipped": {k: int(shadow.get(k, 0)) for k in SKIPPED if shadow.get(k)},
         },
         "gate": view.get("gate"),
     }

@@ -96,7 +96,13 @@ def test_an_endpoint_walks_every_stage_through_the_admin_api_once_the_evidence_i
     assert "nothing changed" in early
     drive(router, 3)
     row = status()[PRODUCT]
-    assert row["shadow"] == {"comparisons": 3, "mismatches": 0, "mismatch_rate": 0.0}
+    assert row["shadow"] == {
+        "comparisons": 3,
+        "mismatches": 0,
+        "mismatch_rate": 0.0,
+        "in_flight": 0,
+        "skipped": {},
+    }
     assert row["gate"] == {"next": "canary", "open": True, "problems": []}
     ok("flip", PRODUCT, "--to", "canary", "--percent", "10", "--reason", "ramp")
     ok("flip", PRODUCT, "--to", "canary", "--percent", "50", "--reason", "more")
