@@ -123,9 +123,10 @@ def run(stack: Stack, *, timeout: float, grace: float, quiet: bool, policy: Rest
     record: dict[str, Any] = {}
 
     def notify(event: Event) -> None:
-        report(event)
-        if record:  # `strangler status` and `up`'s orphan check read the new pid and counts
+        # The record first: whoever reads the printed line finds the new pid and counts there.
+        if record:
             state.write_state(state_file, state.with_health(record, supervisor.health()))
+        report(event)
 
     supervisor = Supervisor(
         log_dir, None if quiet else console, policy=policy, vital={ROUTER}, notify=notify
