@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from extracted.auth_service.models import UserSession
@@ -22,7 +23,12 @@ def _session_data(row: UserSession) -> dict[str, Any]:
 
 
 def session_created(row: UserSession) -> Event:
-    return Event("session.created", "session", row.token, _session_data(row))
+    # The monolith stores occurred_at as the session's created_at (LegacyBridge), so it is the
+    # row's own whole second, not a moment later that may already be the next second.
+    occurred_at = row.created_at.replace(tzinfo=UTC).isoformat()
+    return Event(
+        "session.created", "session", row.token, _session_data(row), occurred_at=occurred_at
+    )
 
 
 def session_revoked(row: UserSession) -> Event:

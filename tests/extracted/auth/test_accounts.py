@@ -164,6 +164,23 @@ async def test_login_returns_a_token_and_the_user_and_publishes_session_created(
     assert HTTP_DATE.match(event.data["expires_at"])
 
 
+async def test_session_created_occurs_at_the_sessions_own_created_at(
+    client: httpx.AsyncClient, publisher: InMemoryPublisher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The monolith keeps occurred_at as the session's created_at: a later clock reading could
+    fall in the next second and leave the two sides' rows different for good."""
+    from datetime import datetime
+
+    from extracted.auth_service import accounts
+
+    await register(client)
+    monkeypatch.setattr(accounts, "utcnow", lambda: datetime(2026, 1, 1, 23, 59, 59))
+    await login(client)
+    event = publisher.published[-1]
+    assert event.type == "session.created"
+    assert event.occurred_at == "2026-01-01T23:59:59+00:00"
+
+
 @pytest.mark.parametrize(
     ("body", "status", "code", "message"),
     [
