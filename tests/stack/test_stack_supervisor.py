@@ -178,6 +178,26 @@ def test_a_component_that_keeps_dying_is_given_up_on_and_the_others_keep_running
     assert "fake dying now" in last.tail
 
 
+def test_stopping_while_a_restart_is_pending_starts_nothing_more(tmp_path: Path) -> None:
+    events: list[Event] = []
+    slow = RestartPolicy(base_seconds=30)
+    supervisor = Supervisor(tmp_path, console=None, policy=slow, notify=events.append)
+    try:
+        supervisor.start_all([spec("steady", "ok"), spec("victim", "ok")])
+        supervisor.wait_ready(timeout=15)
+        steady = supervisor.pids()["steady"]
+        os.killpg(supervisor.pids()["victim"], signal.SIGKILL)
+        watch_until(supervisor, lambda: bool(events))
+        assert supervisor.health()["victim"] == Health("waiting", None, 1, "signal SIGKILL")
+        pids = [steady, *worker_pids(tmp_path / "steady.log")]
+    finally:
+        killed = supervisor.stop(grace=5)
+    assert killed == []
+    assert wait_gone(pids)
+    assert [type(e) for e in events] == [Crashed]
+    assert (tmp_path / "victim.log").read_text().count("fake starting") == 1
+
+
 def test_a_vital_component_given_up_on_ends_the_watch_with_its_failure(tmp_path: Path) -> None:
     policy = RestartPolicy(limit=0)
     supervisor = Supervisor(tmp_path, console=None, policy=policy, vital={"front"})
