@@ -7,6 +7,13 @@ its scope (``/api/orders...``: an order's ``id`` is not a product's), under the 
 name (``order_id``) anywhere, and as a whole word in ``/error/message`` within the scope
 (``Order 7 is not pending``). Nothing else is touched, so a quantity or another entity's id that
 happens to equal a mapped id is never rewritten.
+
+Mapped texts are run tokens: each side makes its own data from its own token (``{run}`` is
+``l1a2b3c4`` on legacy, ``e1a2b3c4`` on extracted), so the emails, SKUs and names it echoes
+differ by the token alone. In every string of the extracted answer the two tokens are swapped
+(case kept: a SKU may be upper-cased), so ``parity.e1a2b3c4@x.io`` compares equal to
+``parity.l1a2b3c4@x.io``, while any other difference, or the extracted side answering with
+legacy's own data, still shows.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ class IdMap:
     """Extracted ids mapped to legacy ids, in the order the scenario learned them."""
 
     entries: list[MappedId] = field(default_factory=list)
+    texts: list[tuple[str, str]] = field(default_factory=list)  # (legacy, extracted) tokens
 
     def learn(
         self,
@@ -56,34 +64,70 @@ class IdMap:
         # mapping of that extracted value (two PATCHes a second apart, say).
         self.entries.append(MappedId(extracted, legacy, fields, scope))
 
+    def learn_text(self, legacy: str, extracted: str) -> None:
+        """Swap these two tokens wherever they appear in a string (any endpoint)."""
+        if legacy != extracted:
+            self.texts.append((legacy, extracted))
+
     def __bool__(self) -> bool:
-        return any(entry.legacy != entry.extracted for entry in self.entries)
+        return bool(self.texts) or any(entry.legacy != entry.extracted for entry in self.entries)
 
     def apply(self, response: ObservedResponse, path: str = "/") -> ObservedResponse:
         """The extracted answer (of an endpoint at ``path``) with mapped ids replaced."""
         entries = [entry for entry in self.entries if entry.applies_to(path)]
-        if not any(e.legacy != e.extracted for e in entries) or not response.body:
+        differing = any(e.legacy != e.extracted for e in entries)
+        if not (differing or self.texts) or not response.body:
             return response
         try:
             document = json.loads(response.body)
         except ValueError:
             return response
-        rewritten = _walk(entries, document, None)
+        rewritten = _walk(entries, document, None, TokenSwap(self.texts))
         if rewritten == document:
             return response
         body = json.dumps(rewritten, sort_keys=True, separators=(",", ":")).encode() + b"\n"
         return ObservedResponse(response.status, response.headers, body)
 
 
-def _walk(entries: list[MappedId], value: Any, key: str | None) -> Any:
+class TokenSwap:
+    """Each mapped token replaced by the other side's, matched in any case, case kept."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._other: dict[str, str] = {}
+        for legacy, extracted in pairs:
+            self._other[extracted.lower()] = legacy
+            self._other[legacy.lower()] = extracted
+        alternatives = sorted(self._other, key=len, reverse=True)
+        self._pattern = (
+            re.compile("|".join(map(re.escape, alternatives)), re.IGNORECASE)
+            if alternatives
+            else None
+        )
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(self._replace, text)
+
+    def _replace(self, match: re.Match[str]) -> str:
+        found = match.group(0)
+        other = self._other[found.lower()]
+        if len(other) != len(found):
+            return other
+        return "".join(o.upper() if f.isupper() else o for f, o in zip(found, other, strict=True))
+
+
+def _walk(entries: list[MappedId], value: Any, key: str | None, swap: TokenSwap) -> Any:
     if isinstance(value, dict):
-        out = {k: _walk(entries, v, k) for k, v in value.items()}
+        out = {k: _walk(entries, v, k, swap) for k, v in value.items()}
         error = out.get("error")
         if key is None and isinstance(error, dict) and isinstance(error.get("message"), str):
             error["message"] = _message(entries, error["message"])
         return out
     if isinstance(value, list):
-        return [_walk(entries, item, key) for item in value]
+        return [_walk(entries, item, key, swap) for item in value]
+    if isinstance(value, str):
+        value = swap(value)
     for entry in reversed(entries):  # the latest mapping of a value wins
         if key in entry.fields and type(value) is type(entry.extracted):
             if value == entry.extracted:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -25,6 +27,7 @@ from .runner import ScenarioResult
 from .runner import run_scenario as run_pair
 from .scenario import Scenario
 from .sides import HttpSide, Side
+from .suite import DEFAULT_SETTLE_SECONDS
 
 DEFAULT_PLAN = Path(__file__).resolve().parent.parent / "plan.yaml"
 
@@ -108,8 +111,13 @@ def run_scenario_fixture(parity_sides: tuple[Side, Side], parity_plan: Plan) -> 
     def run(scenario: Scenario, *, known: Known = (), assert_parity: bool = True) -> ScenarioResult:
         __tracebackhide__ = True
         legacy, extracted = parity_sides
-        variables = {"run": secrets.token_hex(4)}
-        result = run_pair(scenario, legacy, extracted, parity_plan, variables)
+        # Deployed sides share their data through the sync: they take turns (suite.UrlSides).
+        settle = (
+            partial(time.sleep, DEFAULT_SETTLE_SECONDS) if isinstance(legacy, HttpSide) else None
+        )
+        result = run_pair(
+            scenario, legacy, extracted, parity_plan, run=secrets.token_hex(4), settle=settle
+        )
         if assert_parity:
             check(result, known)
         return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from migration_plan.plan import Endpoint, Plan
@@ -114,6 +114,11 @@ def pointer_value(response: ObservedResponse, pointer: str) -> JSON:
     return value
 
 
+def side_tokens(run: str) -> tuple[str, str]:
+    """The ``{run}`` of each side (legacy, extracted) for one run's shared token."""
+    return f"l{run}", f"e{run}"
+
+
 def run_scenario(
     scenario: Scenario,
     legacy: Side,
@@ -122,17 +127,89 @@ def run_scenario(
     variables: Mapping[str, JSON] | None = None,
     *,
     state: dict[str, dict[str, JSON]] | None = None,
+    run: str | None = None,
+    settle: Callable[[], None] | None = None,
 ) -> ScenarioResult:
     """Run every step on both sides in order; each side keeps its own captured values.
 
     ``variables`` start both sides alike; ``state`` (``{"legacy": {...}, "extracted": {...}}``)
-    carries per-side values across calls and receives this run's captures.
+    carries per-side values across calls and receives this run's captures. ``run`` makes
+    ``{run}`` a token of each side's own (``l<run>``, ``e<run>``): on sides that share data (the
+    sync copies each side's writes to the other) each side creates its own users and SKUs, and
+    the extracted answers are compared with the tokens swapped back (``ids.py``).
+
+    With ``settle`` the sides take turns: legacy runs the whole scenario, ``settle()`` (wait for
+    the sync), then extracted, then ``settle()`` again; the answers are compared step by step as
+    ever. Sides that share data need it: the sync merges the owner's rows into the other side by
+    id, so a row one side created while the other was creating its own can be overwritten by
+    the other's under the same id before the scenario reads it back.
     """
     if state is None:
         state = {"legacy": {}, "extracted": {}}
     for side in ("legacy", "extracted"):
         state.setdefault(side, {}).update(variables or {})
     ids = IdMap()
+    if run is not None:
+        state["legacy"]["run"], state["extracted"]["run"] = side_tokens(run)
+        ids.learn_text(*side_tokens(run))
+    if settle is not None:
+        legacy = RecordedSide(legacy.name, answers_alone(scenario, legacy, plan, state["legacy"]))
+        settle()
+        try:
+            return _compare_steps(scenario, legacy, extracted, plan, state, ids)
+        finally:
+            settle()
+    return _compare_steps(scenario, legacy, extracted, plan, state, ids)
+
+
+def answers_alone(
+    scenario: Scenario, side: Side, plan: Plan, variables: Mapping[str, JSON]
+) -> list[ObservedResponse | Exception]:
+    """Every step on one side, as far as it gets: its answers, or the error it stopped with."""
+    mine = dict(variables)
+    answers: list[ObservedResponse | Exception] = []
+    for index, step in enumerate(scenario.steps):
+        where = f"{scenario.name!r} step {index + 1} ({step.label})"
+        try:
+            endpoint = endpoint_of(plan, step.endpoint)
+            answer = side.send(render(step, mine, where), endpoint)
+        except Exception as error:
+            answers.append(error)
+            return answers
+        answers.append(answer)
+        for capture in step.captures:
+            try:
+                mine[capture.name] = pointer_value(answer, capture.pointer)
+            except KeyError:
+                return answers  # the comparison stops at this step too
+    return answers
+
+
+class RecordedSide:
+    """A side answering with what it answered before, in order (``answers_alone``)."""
+
+    def __init__(self, name: str, answers: list[ObservedResponse | Exception]) -> None:
+        self.name = name
+        self._answers = iter(answers)
+
+    def send(self, request: SideRequest, endpoint: Endpoint) -> ObservedResponse:
+        answer = next(self._answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def close(self) -> None:
+        pass
+
+
+def _compare_steps(
+    scenario: Scenario,
+    legacy: Side,
+    extracted: Side,
+    plan: Plan,
+    state: dict[str, dict[str, JSON]],
+    ids: IdMap,
+) -> ScenarioResult:
     result = ScenarioResult(scenario)
     for index, step in enumerate(scenario.steps):
         where = f"{scenario.name!r} step {index + 1} ({step.label})"

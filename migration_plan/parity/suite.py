@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
@@ -21,6 +22,7 @@ class InProcessSides:
     """A fresh in-process pair per scenario, all copied from one seeded template."""
 
     source = IN_PROCESS
+    settle: Callable[[], None] | None = None  # a pair of its own: nothing to wait for
 
     def __init__(self) -> None:
         self._seeded: SeededData | None = None
@@ -40,17 +42,27 @@ class InProcessSides:
             self._seeded.close()
 
 
-class UrlSides:
-    """Two deployed sides; scenarios share their data, so they use run-unique values."""
+DEFAULT_SETTLE_SECONDS = 1.0
 
-    def __init__(self, legacy_url: str, extracted_url: str) -> None:
+
+class UrlSides:
+    """Two deployed sides. They share their data (the sync), so each side makes its own, and
+    they take turns per scenario, ``settle_seconds`` apart for the sync to copy the writes."""
+
+    def __init__(
+        self, legacy_url: str, extracted_url: str, settle_seconds: float = DEFAULT_SETTLE_SECONDS
+    ) -> None:
         self.source = f"{legacy_url} vs {extracted_url}"
+        self.settle_seconds = settle_seconds
         self._legacy = HttpSide("legacy", legacy_url)
         self._extracted = HttpSide("extracted", extracted_url)
 
     @contextmanager
     def pair(self) -> Iterator[tuple[Side, Side]]:
         yield self._legacy, self._extracted
+
+    def settle(self) -> None:
+        time.sleep(self.settle_seconds)
 
     def close(self) -> None:
         self._legacy.close()
@@ -68,7 +80,7 @@ def run_suite(
     results: list[ScenarioResult] = []
     for scenario in scenarios:
         with sides.pair() as (legacy, extracted):
-            result = run_scenario(scenario, legacy, extracted, plan, {"run": run})
+            result = run_scenario(scenario, legacy, extracted, plan, run=run, settle=sides.settle)
         results.append(result)
         if on_result is not None:
             on_result(result)

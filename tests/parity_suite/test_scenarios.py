@@ -10,7 +10,14 @@ import pytest
 from migration_plan.parity.ids import IdMap
 from migration_plan.parity.response import ObservedResponse
 from migration_plan.parity.runner import run_scenario
-from migration_plan.parity.scenario import Capture, Scenario, ScenarioError, Step, render
+from migration_plan.parity.scenario import (
+    Capture,
+    Scenario,
+    ScenarioError,
+    SideRequest,
+    Step,
+    render,
+)
 from migration_plan.plan import Plan
 
 from .fakes import FunctionSide, json_answer
@@ -166,3 +173,45 @@ def test_an_untemplated_step_keeps_its_braces_but_still_sends_the_token() -> Non
     request = render(step, {"token": "t"}, "x")
     assert ("X-A", "{A}") in request.headers and ("Authorization", "Bearer t") in request.headers
     assert json.loads(request.body) == {"q": "{A}"}
+
+
+def test_run_tokens_differ_per_side_and_echoes_of_them_compare_equal(parity_plan: Plan) -> None:
+    def echo(request: SideRequest) -> ObservedResponse:
+        return json_answer(201, {"id": 1, "email": json.loads(request.body)["email"].lower()})
+
+    legacy, extracted = FunctionSide(echo), FunctionSide(echo)
+    scenario = Scenario(
+        "echo",
+        (Step("POST /api/auth/register", "POST", "/api/auth/register",
+              json={"email": "Parity.{run}@X.io"}),),
+    )  # fmt: skip
+    result = run_scenario(scenario, legacy, extracted, parity_plan, run="ab12")
+    assert result.passed, result.summary()
+    assert json.loads(legacy.seen[0].body) == {"email": "Parity.lab12@X.io"}
+    assert json.loads(extracted.seen[0].body) == {"email": "Parity.eab12@X.io"}
+
+
+def test_a_token_swap_keeps_case_and_still_shows_other_differences() -> None:
+    ids = IdMap()
+    ids.learn_text("lab12", "eab12")
+    answer = json_answer(200, {"sku": "EDGE-EAB12", "email": "p.eab12@x.org", "n": "lab12"})
+    # The extracted side echoing legacy's own token is a difference too: it becomes eab12.
+    assert body_of(ids.apply(answer)) == {
+        "sku": "EDGE-LAB12",
+        "email": "p.lab12@x.org",
+        "n": "eab12",
+    }
+
+
+def test_with_settle_legacy_runs_the_whole_scenario_before_extracted(parity_plan: Plan) -> None:
+    order: list[str] = []
+
+    def noting(mark: str, side: FunctionSide) -> FunctionSide:
+        return FunctionSide(lambda request: (order.append(mark), side.handler(request))[1])
+
+    legacy, extracted = noting("L", creating_side(4)), noting("E", creating_side(90))
+    result = run_scenario(
+        PLACE_AND_READ, legacy, extracted, parity_plan, settle=lambda: order.append("|")
+    )
+    assert result.passed, result.summary()
+    assert order == ["L", "L", "|", "E", "E", "|"]
