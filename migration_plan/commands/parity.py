@@ -21,7 +21,12 @@ from migration_plan.parity.report import (
 )
 from migration_plan.parity.runner import ScenarioResult
 from migration_plan.parity.sides import HttpSide, Side
-from migration_plan.parity.suite import InProcessSides, UrlSides, run_suite
+from migration_plan.parity.suite import (
+    DEFAULT_SETTLE_SECONDS,
+    InProcessSides,
+    UrlSides,
+    run_suite,
+)
 from migration_plan.plan import Plan, PlanError, load_plan
 from migration_plan.stack.locate import resolve_plan
 
@@ -64,15 +69,16 @@ def _progress(result: ScenarioResult) -> None:
 def show(report: ParityReport) -> None:
     """The per-endpoint table, then each failing step's diff."""
     table = Table(title=f"Parity ({report.source})")
-    for column in ("endpoint", "status", "scenarios", "steps", "mismatches"):
+    for column in ("endpoint", "status", "scenarios", "steps run", "mismatches"):
         table.add_column(column, justify="right" if column[0] in "sm" else "left")
+    colours = {"pass": "green", "fail": "red", "incomplete": "yellow"}
     for route, endpoint in report.endpoints.items():
-        status = "[green]pass[/green]" if endpoint.passed else "[red]fail[/red]"
+        colour = colours.get(endpoint.status, "red")
         table.add_row(
             route,
-            status,
+            f"[{colour}]{endpoint.status}[/{colour}]",
             str(len(endpoint.scenarios)),
-            str(len(endpoint.steps)),
+            f"{len(endpoint.steps)} of {endpoint.planned}",
             str(endpoint.mismatches),
         )
     stdout.print(table)
@@ -84,7 +90,7 @@ def show(report: ParityReport) -> None:
             if not step.passed:
                 stdout.print(f"[bold]{step.scenario}[/bold]", highlight=False)
                 stdout.print(step.summary(), highlight=False, markup=False)
-        for line in endpoint.stopped:
+        for line in endpoint.stopped + endpoint.not_run:
             stdout.print(line, highlight=False, markup=False)
 
 
@@ -117,6 +123,14 @@ def run_command(
         list[str] | None,
         typer.Option("--endpoint", help="Only scenarios exercising this route (repeatable)."),
     ] = None,
+    settle: Annotated[
+        float,
+        typer.Option(
+            "--settle",
+            min=0.0,
+            help="With URLs: seconds each side's turn waits for the sync to copy its writes.",
+        ),
+    ] = DEFAULT_SETTLE_SECONDS,
     plan: PlanOption = None,
 ) -> None:
     """Run the contract scenarios on both sides; non-zero exit on any mismatch."""
@@ -136,7 +150,7 @@ def run_command(
     if not scenarios:
         stdout.print("[red]error:[/red] no contract scenario exercises those endpoints")
         raise typer.Exit(2)
-    sides = InProcessSides() if legacy is None else UrlSides(legacy, extracted or "")
+    sides = InProcessSides() if legacy is None else UrlSides(legacy, extracted or "", settle)
     try:
         report = run_suite(scenarios, the_plan, sides, on_result=_progress)
     finally:
@@ -148,8 +162,11 @@ def run_command(
     stdout.print(f"wrote {path}")
     _write(report, junit, markdown)
     if not report.passed:
-        failing = sum(1 for e in report.endpoints.values() if not e.passed)
-        stdout.print(f"[red]{failing} endpoint(s) differ[/red]")
+        statuses = [e.status for e in report.endpoints.values()]
+        stdout.print(
+            f"[red]{statuses.count('fail')} endpoint(s) differ, "
+            f"{statuses.count('incomplete')} incomplete[/red]"
+        )
         raise typer.Exit(1)
     stdout.print(f"[green]{len(report.endpoints)} endpoints match[/green]")
 
