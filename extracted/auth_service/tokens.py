@@ -131,10 +131,15 @@ class TokenResolver:
             row.is_admin = user["is_admin"]
             row.created_at = created_at.astimezone(UTC).replace(tzinfo=None)
             cached = session.get(UserSession, token)
+            until = now + timedelta(seconds=self.cache_seconds)
             if cached is None:
                 cached = UserSession(token=token, user_id=user["id"], created_at=now)
                 session.add(cached)
-            cached.expires_at = now + timedelta(seconds=self.cache_seconds)
+                cached.expires_at = until
+            elif cached.expires_at is None or cached.expires_at < until:
+                cached.expires_at = until
+            # else the data sync brought the monolith's own row meanwhile: never cut its expiry
+            # to the cache's (no event tells the monolith, so data verify would differ for good)
             try:
                 session.commit()
             except IntegrityError:

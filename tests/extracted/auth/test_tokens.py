@@ -220,3 +220,45 @@ async def test_with_a_zero_cache_every_call_asks_the_monolith(
     await upstream.aclose()
     app.state.runtime.database.dispose()
     assert route.call_count == 2
+
+
+def test_an_introspection_never_shortens_a_session_the_sync_brought_meanwhile(
+    database_url: str,
+) -> None:
+    """The sync may apply the monolith's session.created between the local miss and the cache
+    write: that row keeps the monolith's expiry (the cache writes no event to put it back)."""
+    from datetime import datetime, timedelta
+
+    from sqlalchemy.orm import sessionmaker
+
+    from extracted.auth_service.models import User, UserSession
+    from extracted.auth_service.tokens import TokenResolver
+    from extracted.common.formats import utcnow
+
+    engine = make_engine(database_url)
+    synced_until = datetime(2030, 1, 1)
+    with sessionmaker(engine).begin() as session:
+        session.add(
+            User(
+                id=41,
+                email="carol@example.com",
+                name="Carol",
+                password_hash="pbkdf2:sha256:1000$x$y",
+                is_admin=False,
+                created_at=datetime(2026, 11, 27, 4, 34, 17),
+            )
+        )
+        session.flush()
+        session.add(
+            UserSession(token="synced", user_id=41, created_at=utcnow(), expires_at=synced_until)
+        )
+    resolver = TokenResolver(sessionmaker(engine), None, cache_seconds=60)
+    resolver.remember("synced", MONOLITH_USER)
+    resolver.remember("only-cached", MONOLITH_USER)
+    with sessionmaker(engine)() as session:
+        synced = session.get(UserSession, "synced")
+        cached = session.get(UserSession, "only-cached")
+        assert synced is not None and cached is not None
+        assert synced.expires_at == synced_until
+        assert cached.expires_at <= utcnow() + timedelta(seconds=60)
+    engine.dispose()
