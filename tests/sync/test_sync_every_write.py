@@ -21,7 +21,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,16 @@ import pytest
 import sqlalchemy as sa
 import structlog
 from a2wsgi import WSGIMiddleware
+from sqlalchemy.orm import sessionmaker
 
 import migration_plan
 from extracted.common.bus import IdempotentHandler, OutboxRelay, consume_once
+from extracted.common.bus.outbox import event_from_row
+from extracted.common.events import Event, NullPublisher
+from extracted.common.unit_of_work import unit_of_work
+from extracted.products_service import catalogue
 from migration_plan.data.ownership import table_owners
-from migration_plan.data.sync import ToMonolith
+from migration_plan.data.sync import FromMonolith, ToMonolith
 from migration_plan.data.verify import verify
 from migration_plan.plan import Plan, parse_plan
 from router.app import RouterApp, create_app
@@ -463,3 +468,52 @@ async def test_a_write_through_the_router_leaves_data_verify_clean_within_the_la
         assert dirty(stack.world) == case.differs(stack.mode)
 
     assert wait_clean(stack.world, stack.sync) <= LAG_BUDGET_S
+
+
+# --- product.updated applied twice, or late: the appliers copy current rows ----------------------
+
+
+def product_events(engine: sa.Engine, origin: str) -> list[Event]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT * FROM outbox WHERE type = 'product.updated' ORDER BY created_at")
+        ).mappings()
+        return [replace(event_from_row(row), origin=origin) for row in rows]
+
+
+def test_product_updated_from_the_monolith_applied_again_or_late_changes_nothing(
+    world: World, monolith: httpx.Client
+) -> None:
+    answer = monolith.post("/api/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]})
+    headers = {"Authorization": f"Bearer {answer.json()['token']}"}
+    for body in ({"name": "First"}, {"name": "Second", "price": "2.00"}):
+        assert monolith.patch("/api/products/1", json=body, headers=headers).status_code == 200
+    world.sync()
+    assert dirty(world) == set()
+    first, second = product_events(world.monolith, "legacy")
+    apply = FromMonolith("products", world.monolith, lambda: world.owners)
+    for event in (second, second, first):  # a duplicate, then a late one
+        with world.engines["products"].begin() as conn:
+            assert apply.apply(conn, event) == 1
+    assert dirty(world) == set()
+
+
+def test_product_updated_from_products_service_applied_again_or_late_changes_nothing(
+    world: World,
+) -> None:
+    world.owners["products"] = "products"
+    sessions = sessionmaker(world.engines["products"])
+    for body in ({"description": "First"}, {"category": "garden", "stock": 1}):
+        with unit_of_work(sessions, NullPublisher(), dry_run=False) as uow:
+            catalogue.update(uow, catalogue.load(uow.session, 1), body)
+    world.sync()
+    assert dirty(world) == set()
+    first, second = product_events(world.engines["products"], "products")
+    sources = {service: world.engines[service] for service in SERVICES}
+    apply = ToMonolith(world.monolith_url, sources, lambda: world.owners)
+    try:
+        for event in (second, second, first):
+            assert apply.apply(event) == 1
+    finally:
+        apply.close()
+    assert dirty(world) == set()
