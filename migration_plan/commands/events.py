@@ -206,7 +206,6 @@ def consume_loop(
     stop: threading.Event,
     drain: bool,
     worker: str,
-    catch_up: CatchUp | None = None,
 ) -> None:
     one = measured(handle, metrics, group)
     many = getattr(handle, "handle_many", None)
@@ -217,11 +216,6 @@ def consume_loop(
             metrics.report_bus(bus, group)
         except Exception as error:  # metrics never stop a consumer
             log.debug("bus info for %s failed: %s", group, error)
-        if catch_up is not None:
-            try:
-                catch_up.check(group)
-            except Exception as error:  # no watermark this round: the router sees no evidence
-                log.debug("sync watermark check for %s failed: %s", group, error)
         if drain and got == 0:
             return
 
@@ -273,18 +267,12 @@ def consume_command(
         with stopping() as stop:
             loops = {
                 group: partial(
-                    consume_loop,
-                    bus,
-                    group,
-                    handlers[group],
-                    metrics,
-                    stop,
-                    drain,
-                    worker,
-                    catch_up if group in SYNC_GROUPS else None,
+                    consume_loop, bus, group, handlers[group], metrics, stop, drain, worker
                 )
                 for group in groups
             }
+            if catch_up is not None and not drain:
+                loops["sync-watermark"] = partial(catch_up.run, stop)
             run_threads(loops, stop)
     finally:
         bus.close()

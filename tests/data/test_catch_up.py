@@ -1,7 +1,9 @@
-"""The sync's watermark: published only from checks that found nothing owed, for every group."""
+"""The sync's watermark: published only from checks that found nothing owed, in any outbox and
+for any sync group."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +25,10 @@ class Stream:
 @dataclass
 class Bus:
     streams: dict[str, list[Stream]] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
 
     def info(self, group: str) -> list[Stream]:
+        self.asked.append(group)
         return self.streams.get(group, [Stream()])
 
 
@@ -50,37 +54,47 @@ class Recorded:
 
 def catch_up(bus: Bus, owed: list[int]) -> tuple[CatchUp, Recorded]:
     recorded = Recorded()
-    return CatchUp(("a", "b"), [lambda: owed[0]], bus, recorded, every_s=0, clock=Clock()), recorded
+    up = CatchUp(("a", "b"), [lambda: owed[0]], bus, recorded, every_s=0, clock=Clock())
+    return up, recorded
 
 
-def test_the_watermark_is_the_oldest_groups_last_clean_check() -> None:
+def test_a_check_that_finds_nothing_owed_publishes_its_start() -> None:
     up, recorded = catch_up(Bus(), [0])
-    up.check("a")  # 1001: a is clean, b has not been checked
-    assert recorded.published == []
-    up.check("b")  # 1002
-    assert recorded.published == [1001.0]
-    up.check("a")  # 1003
+    assert up.check() and up.check()
     assert recorded.published == [1001.0, 1002.0]
 
 
-def test_an_unpublished_outbox_row_or_an_unacknowledged_message_holds_it_back() -> None:
+def test_an_unpublished_row_or_an_unacknowledged_message_anywhere_holds_it_back() -> None:
     owed = [1]
     bus = Bus()
     up, recorded = catch_up(bus, owed)
-    up.check("a")
-    up.check("b")
-    assert recorded.published == []  # a row waits in an outbox
+    assert not up.check()
+    assert bus.asked == []  # the outboxes first: a row on its way to the bus is seen there
     owed[0] = 0
     bus.streams["b"] = [Stream(pending=1)]
-    up.check("a")
-    up.check("b")
-    assert recorded.published == []  # b's consumer has not acknowledged it
+    assert not up.check()  # b's consumer has not acknowledged a message
     bus.streams["b"] = [Stream(lag=None)]
-    up.check("b")
-    assert recorded.published == []  # a lag Redis cannot tell is not zero
+    assert not up.check()  # a lag Redis cannot tell is not zero
     bus.streams["b"] = [Stream()]
-    up.check("b")  # 1006
-    assert recorded.published == [1003.0]  # a's last clean check bounds it
+    assert up.check()
+    assert recorded.published == [1004.0]
+
+
+def test_run_checks_until_stopped_and_survives_a_failing_check() -> None:
+    stop = threading.Event()
+    calls: list[int] = []
+
+    def flaky() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("database away")
+        if len(calls) == 3:
+            stop.set()
+        return 0
+
+    recorded = Recorded()
+    CatchUp(("a",), [flaky], Bus(), recorded, every_s=0).run(stop)
+    assert len(calls) == 3 and len(recorded.published) == 2
 
 
 def test_the_watermark_sits_beside_the_route_state(tmp_path: Path) -> None:
