@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from .body_diff import diff_bytes
-from .difference import STATUS, Comparison, Difference
+from .difference import STATUS, Comparison, Difference, Explained
 from .headers import compare_headers
 from .json_diff import diff_json
 from .response import ObservedResponse
@@ -32,9 +32,13 @@ def parse_json(response: ObservedResponse) -> object:
 
 
 def raw_differences(
-    legacy: ObservedResponse, extracted: ObservedResponse, rules: ParityRules = DEFAULT_RULES
+    legacy: ObservedResponse,
+    extracted: ObservedResponse,
+    rules: ParityRules = DEFAULT_RULES,
+    explained: list[Explained] | None = None,
 ) -> list[Difference]:
-    """Every difference the rules do not remove, before any noise is taken out."""
+    """Every difference the rules do not remove, before any noise is taken out; what the rules
+    explained goes to ``explained`` when given."""
     found: list[Difference] = []
     if legacy.status != extracted.status:
         found.append(Difference("status", STATUS, legacy.status, extracted.status))
@@ -44,7 +48,7 @@ def raw_differences(
     a, b = parse_json(legacy), parse_json(extracted)
     if a is not NOT_JSON and b is not NOT_JSON:
         try:
-            return found + diff_json(a, b, rules)
+            return found + diff_json(a, b, rules, explained)
         except RecursionError:
             pass  # absurdly deep documents: a bytes diff still says where they part ways
     return found + diff_bytes(legacy.body, extracted.body)
@@ -57,12 +61,14 @@ def compare_responses(
     noise: NoiseModel | None = None,
 ) -> Comparison:
     """Compare two answers to the same request. Pure: no I/O, no mutation of its arguments."""
-    found = raw_differences(legacy, extracted, rules)
+    explained: list[Explained] = []
+    found = raw_differences(legacy, extracted, rules, explained)
     if noise is None or not found or noise.too_noisy:
         # A model that calls too much noise cancels nothing: it must never hide a real change.
-        return Comparison(differences=tuple(found))
+        return Comparison(differences=tuple(found), explained=tuple(explained))
     real: list[Difference] = []
-    explained: list[Difference] = []
+    cancelled: list[Difference] = []
     for difference in found:
-        (explained if noise.is_noise(difference.path) else real).append(difference)
-    return Comparison(differences=tuple(real), noise=tuple(explained))
+        (cancelled if noise.is_noise(difference.path) else real).append(difference)
+    explained += [Explained(d.path, "noise") for d in cancelled]
+    return Comparison(differences=tuple(real), noise=tuple(cancelled), explained=tuple(explained))

@@ -68,6 +68,19 @@ class Difference:
         return f"{where}: {render(self.legacy)} != {render(self.extracted)}"
 
 
+@dataclass(frozen=True, slots=True)
+class Explained:
+    """A place where the answers differ in spelling and a plan rule says they agree."""
+
+    path: str
+    rule: str  # ignore, timestamps, equivalent, unordered, numeric_tolerance, noise
+    pattern: str = ""  # the rule's pointer pattern as the plan wrote it, when it has one
+
+    def __str__(self) -> str:
+        how = f"{self.rule} {self.pattern}" if self.pattern else self.rule
+        return f"{self.path or '(root)'}: explained by {how}"
+
+
 SUMMARY_LINES = 20
 
 
@@ -77,6 +90,7 @@ class Comparison:
 
     differences: tuple[Difference, ...]
     noise: tuple[Difference, ...] = ()
+    explained: tuple[Explained, ...] = ()  # what the plan's rules explained (noise included)
 
     @property
     def matched(self) -> bool:

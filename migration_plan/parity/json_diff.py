@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict, deque
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
-from .difference import EXTRA, LENGTH, MISSING, MISSING_KIND, TYPE, VALUE, Difference
+from .difference import EXTRA, LENGTH, MISSING, MISSING_KIND, TYPE, VALUE, Difference, Explained
 from .pointers import escape
 from .rules import ParityRules
 
@@ -19,23 +21,35 @@ _NUMBERS = (int, float)
 _LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
-def diff_json(legacy: object, extracted: object, rules: ParityRules) -> list[Difference]:
-    """Every difference between two JSON values, reported at its RFC 6901 pointer."""
+def diff_json(
+    legacy: object,
+    extracted: object,
+    rules: ParityRules,
+    explained: list[Explained] | None = None,
+) -> list[Difference]:
+    """Every difference between two JSON values, reported at its RFC 6901 pointer; what a rule
+    explained instead goes to ``explained`` when given."""
     found: list[Difference] = []
-    _Walk(rules, found).node(legacy, extracted, "")
+    walk = _Walk(rules, found)
+    walk.node(legacy, extracted, "")
+    if explained is not None:
+        explained.extend(walk.explained)
     return found
 
 
 class _Walk:
-    __slots__ = ("found", "tolerance", "ignore", "unordered")
+    __slots__ = ("found", "explained", "tolerance", "ignore", "unordered", "timestamps", "same")
 
     def __init__(self, rules: ParityRules, found: list[Difference]) -> None:
         self.found = found
+        self.explained: list[Explained] = []
         self.tolerance = rules.numeric_tolerance
         self.ignore, self.unordered = rules.compiled()
+        self.timestamps, self.same = rules.normalisers()
 
     def report(self, path: str, kind: str, legacy: object, extracted: object) -> None:
         if self.ignore is not None and self.ignore.matches(path):
+            self.explained.append(Explained(path, "ignore"))
             return
         self.found.append(Difference(path, kind, legacy, extracted))
 
@@ -47,14 +61,33 @@ class _Walk:
             self.sequence(a, b, path)  # type: ignore[arg-type]
         elif ta is tb:
             if a != b and not (ta is float and math.isnan(a) and math.isnan(b)):  # type: ignore[arg-type]
-                if ta is str or not self.within_tolerance(a, b):
+                if ta is not str and self.within_tolerance(a, b):
+                    self.explained.append(Explained(path, "numeric_tolerance"))
+                elif not self.normalised(a, b, path):
                     self.report(path, VALUE, a, b)
         elif ta in _NUMBERS and tb in _NUMBERS:
             # 1 and 1.0 are the same JSON number; a bool is never a number (type(True) is bool).
-            if a != b and not self.within_tolerance(a, b):
-                self.report(path, VALUE, a, b)
-        else:
+            if a != b:
+                if self.within_tolerance(a, b):
+                    self.explained.append(Explained(path, "numeric_tolerance"))
+                elif not self.normalised(a, b, path):
+                    self.report(path, VALUE, a, b)
+        elif not self.normalised(a, b, path):
             self.report(path, TYPE, a, b)
+
+    def normalised(self, a: object, b: object, path: str) -> bool:
+        """Whether a normalising rule says these two differently spelled leaves agree."""
+        for regex, pattern, tolerance in self.timestamps:
+            if regex.fullmatch(path):
+                left, right = _instant(a), _instant(b)
+                if left is not None and right is not None and abs(left - right) <= tolerance:
+                    self.explained.append(Explained(path, "timestamps", pattern))
+                    return True
+        for regex, pattern, values in self.same:
+            if regex.fullmatch(path) and _among(a, values) and _among(b, values):
+                self.explained.append(Explained(path, "equivalent", pattern))
+                return True
+        return False
 
     def within_tolerance(self, a: object, b: object) -> bool:
         if not self.tolerance or type(a) not in _NUMBERS or type(b) not in _NUMBERS:
@@ -86,12 +119,15 @@ class _Walk:
         if self.unordered:
             unordered, key = self.unordered_key(path)
             if unordered:
+                before = len(self.found)
                 if len(a) != len(b):
                     self.report(path, LENGTH, len(a), len(b))
                 if key is None:
                     self.multiset(a, b, path)
                 else:
                     self.keyed(a, b, path, key)
+                if len(self.found) == before and a != b:  # same elements, another order
+                    self.explained.append(Explained(path, "unordered"))
                 return
         common = min(len(a), len(b))
         for i in range(common):
@@ -148,11 +184,14 @@ class _Walk:
         if type(a) is type(b) and type(a) in _LEAVES and a == b:
             return True
         outer, self.found = self.found, []
+        outer_explained, self.explained = self.explained, []
         try:
             self.node(a, b, path)
+            if not self.found:  # a trial pairing's explanations count only if it pairs
+                outer_explained.extend(self.explained)
             return not self.found
         finally:
-            self.found = outer
+            self.found, self.explained = outer, outer_explained
 
 
 def _pairing_key(element: object, key: str) -> object:
@@ -165,3 +204,24 @@ def _pairing_key(element: object, key: str) -> object:
     if type(value) in (dict, list):
         return ("json", json.dumps(value, sort_keys=True))
     return (type(value).__name__, value)
+
+
+def _instant(value: object) -> float | None:
+    """Epoch seconds of an ISO 8601 or RFC 1123 timestamp (naive means UTC); None otherwise."""
+    if type(value) is not str:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def _among(value: object, values: tuple[object, ...]) -> bool:
+    # Typed: True == 1 and 0 == False in Python, never in JSON.
+    return any(type(v) is type(value) and v == value for v in values)

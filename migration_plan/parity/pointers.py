@@ -39,6 +39,13 @@ def join(segments: list[str]) -> str:
     return "".join("/" + segment for segment in segments)
 
 
+def generalise_indices(pointer: str) -> str:
+    """``/items/3/id`` -> ``/items/*/id``: counts per field add up over every element."""
+    if not pointer.startswith("/"):
+        return pointer  # status, header:<name>, body
+    return join(["*" if segment.isdigit() else segment for segment in split(pointer)])
+
+
 def check_pattern(pattern: str) -> str:
     """Return the pattern if it is well formed, else raise ValueError naming what is wrong."""
     if pattern and not pattern.startswith("/"):

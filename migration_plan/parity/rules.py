@@ -13,21 +13,44 @@ from .pointers import PointerMatcher, check_pattern, compile_patterns, pattern_r
 
 # (compiled list pattern, key field or None for a multiset), in the order the plan lists them.
 UnorderedLists = tuple[tuple[re.Pattern[str], str | None], ...]
+# (compiled pattern, the pattern as written, its argument), in the order the plan lists them.
+Normalisers = tuple[tuple[re.Pattern[str], str, Any], ...]
 
 _HEADER_NAME = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
+# The response headers a client acts on: compared unless an endpoint's `headers:` says otherwise.
+CLIENT_HEADERS = (
+    "content-type",
+    "location",
+    "allow",
+    "cache-control",
+    "expires",
+    "set-cookie",
+    "www-authenticate",
+    "content-disposition",
+)
+
+
 class ParityRules(BaseModel, extra="forbid", frozen=True):
-    """What may legitimately differ for one endpoint. Rules only remove noise, never formats."""
+    """What may legitimately differ for one endpoint. `ignore` hides a value; the normalising
+    rules (`timestamps`, `equivalent`, `unordered`, `numeric_tolerance`) still check it, in the
+    spelling-free form the rule names, and every comparison they decide says which rule did."""
 
     ignore: tuple[str, ...] = ()
     unordered: dict[str, str | None] = {}
     numeric_tolerance: float = 0.0
-    headers: tuple[str, ...] = ("content-type",)
+    # pointer pattern -> seconds: both values are compared as instants ("+00:00", "Z",
+    # microseconds, RFC 1123 dates) and may differ by at most that much.
+    timestamps: dict[str, float] = {}
+    # pointer pattern -> values that mean the same there (e.g. [null, ""]).
+    equivalent: dict[str, tuple[Any, ...]] = {}
+    headers: tuple[str, ...] = CLIENT_HEADERS
 
     # Compiled once per rules object: the comparison runs on every shadowed request.
     _ignore: PointerMatcher = PrivateAttr(default_factory=lambda: PointerMatcher(None))
     _unordered: UnorderedLists = PrivateAttr(default=())
+    _normalisers: tuple[Normalisers, Normalisers] = PrivateAttr(default=((), ()))
 
     @field_validator("ignore")
     @classmethod
@@ -55,6 +78,32 @@ class ParityRules(BaseModel, extra="forbid", frozen=True):
             raise ValueError(f"numeric_tolerance must be a finite number >= 0, got {tolerance!r}")
         return tolerance
 
+    @field_validator("timestamps")
+    @classmethod
+    def _check_timestamps(cls, patterns: dict[str, float]) -> dict[str, float]:
+        for pattern, seconds in patterns.items():
+            _check_named(pattern, "timestamps")
+            if not math.isfinite(seconds) or seconds < 0:
+                raise ValueError(
+                    f"timestamps: tolerance for {pattern!r} must be a number of seconds >= 0, "
+                    f"got {seconds!r}"
+                )
+        return patterns
+
+    @field_validator("equivalent")
+    @classmethod
+    def _check_equivalent(cls, groups: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+        for pattern, values in groups.items():
+            _check_named(pattern, "equivalent")
+            if len(values) < 2:
+                raise ValueError(
+                    f"equivalent: {pattern!r} lists {len(values)} value; name at least two "
+                    "values that mean the same there"
+                )
+            if any(isinstance(v, (dict, list)) for v in values):
+                raise ValueError(f"equivalent: {pattern!r}: values must be JSON scalars")
+        return groups
+
     @field_validator("headers")
     @classmethod
     def _check_headers(cls, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -70,6 +119,7 @@ class ParityRules(BaseModel, extra="forbid", frozen=True):
             (re.compile(pattern_regex(pattern), re.DOTALL), key)
             for pattern, key in self.unordered.items()
         )
+        self._normalisers = (_compiled(self.timestamps), _compiled(self.equivalent))
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; with ``update`` it is validated and compiled afresh (pydantic's would not)."""
@@ -95,6 +145,17 @@ class ParityRules(BaseModel, extra="forbid", frozen=True):
         far too slow to touch at every node of a body.
         """
         return (self._ignore if self._ignore else None), self._unordered
+
+    def normalisers(self) -> tuple[Normalisers, Normalisers]:
+        """The compiled (timestamps, equivalent) rules; fetched once per comparison."""
+        return self._normalisers
+
+
+def _compiled(rules: Mapping[str, Any]) -> Normalisers:
+    return tuple(
+        (re.compile(pattern_regex(pattern), re.DOTALL), pattern, argument)
+        for pattern, argument in rules.items()
+    )
 
 
 def _check_named(pattern: str, field: str) -> None:
