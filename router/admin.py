@@ -81,6 +81,7 @@ class Admin:
             ("POST", "/_strangler/routes/flip"): self._flip,
             ("GET", "/_strangler/history"): self._history,
             ("GET", "/_strangler/mismatches"): self._mismatches,
+            ("GET", "/_strangler/diffs"): self._diffs,
         }
         if method == "HEAD" and path in _PROBES:
             send = _without_body(send)  # a probe's HEAD: the GET's status and headers only
@@ -159,6 +160,19 @@ class Admin:
 
     async def _mismatches(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
         await send_json(send, 200, {"mismatches": self._router.stats.mismatch_examples()})
+
+    async def _diffs(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
+        """Per route: comparisons so far and how often each field differed, by kind."""
+        stats = self._router.stats
+        routes = {
+            route: {
+                "compared": stats.route(route).shadow.compared,
+                "fields": stats.field_counts(route),
+            }
+            for route in stats.routes()
+            if stats.route(route).shadow.compared
+        }
+        await send_json(send, 200, {"routes": routes})
 
     async def _flip(self, scope: Scope, receive: Receive, send: Send, rid: str) -> None:
         try:

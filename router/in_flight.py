@@ -1,14 +1,13 @@
-"""Writes the router proxied, by resource, and the evidence that the data sync has applied them.
+"""The writes the router proxied, and the evidence that the data sync has applied them.
 
 A shadow comparison that differs is `in_flight` only when the sync provably still owed a write
-to that resource when the service was asked: the write's answer came back after the sync's
-watermark (`migration_plan.state.watermark`: every write committed before it is applied) as the
-router knew it then, and within `max_age_s` (a sync further behind than that is itself a failure,
-so its differences count). Without a watermark there is no evidence, and a difference is a
-mismatch.
-
-Resources are the path's first segment after `/api` (`products`, `orders`, `auth`); an order
-write also changes stock, so it marks `products` too.
+the answer could show when the service answered: that write's answer had come back through the
+router after the sync's watermark (`migration_plan.state.watermark`: every write committed before
+it is applied) as the router knew it when it asked the service, and less than `max_age_s` ago (a
+sync further behind than that is itself a failure, so its differences count). Writes are kept by
+the service whose route took them; which services' data an answer shows is the plan's
+`shadow.reads` (an order shows stock and its user), and a service it does not list may show any
+(every write counts). Without a watermark there is no evidence, and a difference is a mismatch.
 """
 
 from __future__ import annotations
@@ -18,19 +17,11 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-ALSO_CHANGES = {"orders": ("products",)}
 WATERMARK_CACHE_S = 0.01  # a read this recent is fresh enough: older only means more in flight
 
 
 class Watermark(Protocol):
     def read(self) -> float | None: ...
-
-
-def resource_of(path: str) -> str:
-    parts = [p for p in path.split("?", 1)[0].split("/") if p]
-    if parts and parts[0] == "api":
-        parts = parts[1:]
-    return parts[0] if parts else ""
 
 
 class RecentWrites:
@@ -43,14 +34,12 @@ class RecentWrites:
         self.max_age_s = max_age_s
         self._watermark = watermark
         self._clock = clock  # wall clock: the sync's watermark is one too
-        self._written: dict[str, float] = {}
+        self._written: dict[str | None, float] = {}  # service (None: no route) -> last write
         self._cached: tuple[float, float | None] | None = None
 
-    def wrote(self, path: str) -> None:
+    def wrote(self, service: str | None) -> None:
         """A write's answer arrived: whatever it committed is committed by now."""
-        resource, now = resource_of(path), self._clock()
-        for name in (resource, *ALSO_CHANGES.get(resource, ())):
-            self._written[name] = now
+        self._written[service] = self._clock()
 
     async def watermark(self) -> float | None:
         """The sync's watermark as published by now (read off the event loop, briefly cached)."""
@@ -63,9 +52,14 @@ class RecentWrites:
         self._cached = (now, value)
         return value
 
-    def owed(self, path: str, watermark: float | None) -> bool:
-        """Whether the sync still owed a write to `path`'s resource at `watermark`."""
-        written = self._written.get(resource_of(path))
-        if written is None or watermark is None:
+    def owed(self, watermark: float | None, shows: frozenset[str] | None = None) -> bool:
+        """Whether the sync still owed, by `watermark`, a write answered so far to the services
+        in `shows` (None: any write; a write through no route always counts)."""
+        if watermark is None:
             return False
-        return written > watermark and self._clock() - written < self.max_age_s
+        now = self._clock()
+        return any(
+            written > watermark and now - written < self.max_age_s
+            for service, written in self._written.items()
+            if shows is None or service is None or service in shows
+        )

@@ -53,6 +53,14 @@ class RouterMetrics:
             ["route", "outcome"],
             registry=r,
         )
+        self.shadow_fields = Counter(
+            "strangler_router_shadow_field_differences",
+            "Compared shadow answers in which a field differed (array indices as *), by kind: "
+            "missing, extra, type, value, length, status, header, or explained:<rule>. At most "
+            "200 fields per route; the rest are counted as '(other fields)'.",
+            ["route", "field", "kind"],
+            registry=r,
+        )
         self.shadow_mismatches = Counter(
             "strangler_router_shadow_mismatches",
             "Compared shadow requests whose answers differed, by route.",

@@ -196,7 +196,7 @@ class Proxy:
             )
         finally:
             # After the answer: whatever the write committed is committed by now.
-            self._shadower.note_write(ex.method, path)
+            self._shadower.note_write(ex.method, flag.service if flag is not None else None)
             # A read's mirror starts once the user has the whole answer ("or after" in the
             # design): on two cores a concurrent mirror competes with the user's own request.
             if mirror is not None:
@@ -314,6 +314,7 @@ class Proxy:
         if not admitted:
             return None
         service = table.upstreams[flag.service]
+        reads = table.shadow.reads
         return Mirror(
             route=flag.route,
             method=method,
@@ -324,6 +325,9 @@ class Proxy:
             parity=flag.parity,
             request=BodyTee(shadow.max_body_bytes),
             response=BodyTee(MAX_RESPONSE_BYTES),
+            shows=frozenset((flag.service, *reads[flag.service]))
+            if flag.service in reads
+            else None,
         )
 
     async def _send(

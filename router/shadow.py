@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from migration_plan.parity import ObservedResponse, ParityRules, compare_responses
 from migration_plan.parity.capture import entry_from_mirror
@@ -37,6 +36,9 @@ class Verdict:
 
     matched: bool
     differences: tuple[str, ...] = ()
+    # (where, kind) of each difference, and (where, rule) of what a plan rule explained
+    found: tuple[tuple[str, str], ...] = ()
+    explained: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,10 +55,20 @@ def parity_comparator(legacy: Observed, extracted: Observed, rules: ParityRules)
     """Compare with the parity engine (`migration_plan.parity`)."""
 
     def observed(o: Observed) -> ObservedResponse:
-        return ObservedResponse(status=o.status, headers=dict(o.headers), body=o.body)
+        headers: dict[str, str] = {}
+        for name, value in o.headers:  # a repeated header is one value, as RFC 9110 joins it
+            name = name.lower()
+            joiner = "\n" if name == "set-cookie" else ", "  # cookie dates have commas
+            headers[name] = headers[name] + joiner + value if name in headers else value
+        return ObservedResponse(status=o.status, headers=headers, body=o.body)
 
     result = compare_responses(observed(legacy), observed(extracted), rules)
-    return Verdict(result.matched, tuple(str(d) for d in result.differences))
+    return Verdict(
+        result.matched,
+        tuple(str(d) for d in result.differences),
+        tuple((d.path, d.kind) for d in result.differences),
+        tuple((e.path, e.rule) for e in result.explained),
+    )
 
 
 class BodyTee:
@@ -105,7 +117,8 @@ class Mirror:
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
     asked: Observed | str | None = None  # a write's answer, asked before legacy (`ask_first`)
-    owed: bool = False  # the sync still owed a write to this resource when the service answered
+    shows: frozenset[str] | None = None  # whose data the answer shows (None: anyone's)
+    owed: bool = False  # the sync still owed a write it shows when the service answered
 
 
 class Shadower:
@@ -219,7 +232,7 @@ class Shadower:
             return "failed"
         # Decided now, on the writes answered before the service's answer: a write mirrored
         # first is answered later, and its own write is not one the service could have seen.
-        mirror.owed = recent is not None and recent.owed(urlsplit(mirror.url).path, watermark)
+        mirror.owed = recent is not None and recent.owed(watermark, mirror.shows)
         return "too_large" if extracted is None else extracted
 
     async def _mirror_and_compare(self, mirror: Mirror) -> None:
@@ -245,7 +258,7 @@ class Shadower:
         legacy = Observed(status, headers, legacy_body)
         verdict = self._comparator(legacy, extracted, mirror.parity)
         if verdict.matched:
-            outcome = "match"
+            outcome = "explained" if verdict.explained else "match"
         elif mirror.owed:
             outcome = "in_flight"  # the service answered before the sync had applied a write
         else:
@@ -254,8 +267,15 @@ class Shadower:
         if outcome == "in_flight":  # not a comparison: the gates never count it
             self._stats.record_shadow(mirror.route, "in_flight")
         else:
+            # An explained answer agrees under a plan rule that still checked its values.
             self._stats.record_shadow(mirror.route, "compared")
             self._metrics.shadow_comparisons.labels(mirror.route).inc()
+            for where, kind in self._stats.record_fields(
+                mirror.route, verdict.found, verdict.explained
+            ):
+                self._metrics.shadow_fields.labels(mirror.route, where, kind).inc()
+        if outcome == "explained":
+            self._stats.record_shadow(mirror.route, "explained")
         if outcome == "mismatch":
             self._stats.record_shadow(mirror.route, "mismatched")
             self._metrics.shadow_mismatches.labels(mirror.route).inc()
@@ -271,10 +291,11 @@ class Shadower:
                 )
             )  # fmt: skip
 
-    def note_write(self, method: str, path: str) -> None:
-        """A write's answer came back through the router (from either side)."""
+    def note_write(self, method: str, service: str | None) -> None:
+        """A write's answer came back through the router (from either side) on a route of
+        `service` (None: a route the plan does not name)."""
         if self.recent_writes is not None and method not in SAFE:
-            self.recent_writes.wrote(path)
+            self.recent_writes.wrote(service)
 
     async def _fetch(self, mirror: Mirror, body: bytes) -> Observed | None:
         request = UpstreamRequest(

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from migration_plan.parity.pointers import generalise_indices
+
 SIDES = ("legacy", "extracted")
+MAX_FIELDS_PER_ROUTE = 200  # distinct (field, kind) pairs kept per route; the rest is pooled
+OTHER_FIELDS = "(other fields)"
 REDACTED = "[redacted]"
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
 _SECRET_FIELDS = ("password", "token", "secret")
@@ -86,7 +90,8 @@ class ShadowStats:
     too_large: int = 0  # request or response body over the cap
     sampled_out: int = 0
     failed: int = 0  # the service errored or timed out
-    in_flight: int = 0  # differed, but its resource was written within the sync's window
+    in_flight: int = 0  # differed while the sync still owed a write (not a comparison)
+    explained: int = 0  # compared, and agreed under a plan rule (timestamps, ignore, ...)
 
 
 @dataclass(slots=True)
@@ -95,6 +100,8 @@ class RouteStats:
     shadow: ShadowStats = field(default_factory=ShadowStats)
     fallbacks: int = 0
     mismatches: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20))
+    # (where, kind) -> in how many comparisons: Diffy's per-field view
+    fields: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 class Stats:
@@ -126,10 +133,42 @@ class Stats:
     def reset_shadow(self, route: str) -> None:
         """Start a new shadow episode for `route`: the gate reads only comparisons made since the
         route last moved back (evidence from before a rollback says nothing about the fix)."""
-        self.route(route).shadow = ShadowStats()
+        stats = self.route(route)
+        stats.shadow = ShadowStats()
+        stats.fields = Counter()
 
     def record_mismatch_example(self, route: str, example: dict[str, Any]) -> None:
         self.route(route).mismatches.appendleft(example)
+
+    def record_fields(
+        self,
+        route: str,
+        found: Iterable[tuple[str, str]],
+        explained: Iterable[tuple[str, str]] = (),
+    ) -> list[tuple[str, str]]:
+        """Count one comparison's differences per field (array indices as `*`) and kind, and
+        what rules explained (kind `explained:<rule>`); each field once per comparison. Returns
+        the (field, kind) keys counted."""
+        fields = self.route(route).fields
+        keys = {(generalise_indices(where), kind) for where, kind in found}
+        keys |= {(generalise_indices(where), f"explained:{rule}") for where, rule in explained}
+        counted = []
+        for key in sorted(keys):
+            if key not in fields and len(fields) >= MAX_FIELDS_PER_ROUTE:
+                key = (OTHER_FIELDS, key[1])  # bounded: one answer cannot grow it without end
+            fields[key] += 1
+            counted.append(key)
+        return counted
+
+    def field_counts(self, route: str) -> list[dict[str, Any]]:
+        """The per-field counts of `route`, most frequent first."""
+        stats = self.route(route)
+        return [
+            {"where": where, "kind": kind, "count": count}
+            for (where, kind), count in sorted(
+                stats.fields.items(), key=lambda item: (-item[1], item[0])
+            )
+        ]
 
     def record_fallback(self, route: str) -> None:
         self.route(route).fallbacks += 1

@@ -246,11 +246,26 @@ def register(app: typer.Typer) -> None:
 
     @app.command("diffs")
     def diffs_command(
-        endpoint: Annotated[str, typer.Argument(help='e.g. "GET /api/products/{id}"')],
+        endpoint: Annotated[
+            str | None,
+            typer.Argument(help='e.g. "GET /api/products/{id}" (every endpoint with --summary)'),
+        ] = None,
         limit: Annotated[int, typer.Option(min=1, help="How many examples.")] = 5,
+        summary: Annotated[
+            bool,
+            typer.Option(
+                "--summary", help="How often each field differed, by kind (Diffy's view)."
+            ),
+        ] = False,
         json_output: JsonOption = False,
     ) -> None:
-        """The latest shadow mismatches of ENDPOINT, with their differences (redacted)."""
+        """The latest shadow mismatches of ENDPOINT, with their differences (redacted); with
+        --summary, per field and kind, in how many of the comparisons it differed."""
+        if summary:
+            _diff_summary(endpoint, json_output)
+            return
+        if endpoint is None:
+            fail("name an endpoint, or pass --summary for every endpoint's field counts")
 
         async def action(control: Control) -> list[dict[str, Any]]:
             route = resolve_route(await control.routes(), endpoint)["route"]
@@ -277,6 +292,36 @@ def register(app: typer.Typer) -> None:
                 console.print(f"  {side}: {example[side]['body']}", markup=False)
 
     app.add_typer(phase_app, name="phase")
+
+
+def _diff_summary(endpoint: str | None, json_output: bool) -> None:
+    async def action(control: Control) -> dict[str, Any]:
+        counts = await control.diff_counts()
+        if endpoint is None:
+            return counts
+        route = resolve_route(await control.routes(), endpoint)["route"]
+        return {route: counts.get(route, {"compared": 0, "fields": []})}
+
+    counts = run(False, action)
+    if json_output:
+        typer.echo(json.dumps({"routes": counts}, indent=2))
+        return
+    console = out()
+    if not counts:
+        console.print("No shadow comparisons yet.")
+        return
+    for route, data in counts.items():
+        compared = int(data["compared"])
+        fields = data["fields"]
+        console.print(f"[bold]{route}[/]: {compared} compared", highlight=False)
+        if not fields:
+            console.print("  no field differed")
+        for row in fields:
+            console.print(
+                f"  {row['where'] or '(root)'} {row['kind']}: {row['count']} of {compared}",
+                markup=False,
+                highlight=False,
+            )
 
 
 def _not_compared(shadow: dict[str, Any] | None) -> str:

@@ -49,6 +49,10 @@ class ShadowSettings(_Strict):
     timeout_seconds: float = Field(default=2.0, gt=0, le=600, strict=True)
     max_concurrency: int = Field(default=32, ge=1, le=100_000, strict=True)
     max_body_bytes: int = Field(default=65536, ge=0, le=64 * 1024 * 1024, strict=True)
+    # service -> the other services whose data its answers also show (an order shows stock and
+    # its user): a difference is in flight while the sync owes a write to any of them. A service
+    # not listed is taken to read everything (the cautious default).
+    reads: dict[str, tuple[str, ...]] = {}
 
 
 class GateSettings(_Strict):
@@ -171,4 +175,10 @@ def plan_problems(plan: Plan) -> list[tuple[Path, str]]:
     for table, owner in plan.tables.items():
         if owner not in plan.upstreams:
             problems.append((("tables", table), f"{owner!r} is not a declared upstream ({names})"))
+    for service, reads in plan.shadow.reads.items():
+        for name in (service, *reads):
+            if name not in plan.upstreams:
+                problems.append(
+                    (("shadow", "reads", service), f"{name!r} is not a declared upstream ({names})")
+                )
     return problems

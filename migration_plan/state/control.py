@@ -66,6 +66,8 @@ class Control(Protocol):
 
     async def mismatches(self) -> list[dict[str, Any]]: ...
 
+    async def diff_counts(self) -> dict[str, Any]: ...
+
     async def health(self) -> dict[str, Any]: ...
 
     async def aclose(self) -> None: ...
@@ -127,6 +129,9 @@ class AdminControl:
 
     async def mismatches(self) -> list[dict[str, Any]]:
         return list((await self._call("GET", "/mismatches"))["mismatches"])
+
+    async def diff_counts(self) -> dict[str, Any]:
+        return dict((await self._call("GET", "/diffs"))["routes"])
 
     async def health(self) -> dict[str, Any]:
         """The router's readyz: `ready`, or `degraded` while its state store is unreachable."""
@@ -228,6 +233,12 @@ class DirectControl:
     async def mismatches(self) -> list[dict[str, Any]]:
         raise ControlError(
             "mismatch examples live in a running router's memory: start the stack "
+            "(`strangler up`) or point STRANGLER_ADMIN_URL at a router"
+        )
+
+    async def diff_counts(self) -> dict[str, Any]:
+        raise ControlError(
+            "difference counts live in a running router's memory: start the stack "
             "(`strangler up`) or point STRANGLER_ADMIN_URL at a router"
         )
 

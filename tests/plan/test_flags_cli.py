@@ -343,3 +343,17 @@ def test_a_failing_parity_result_is_one_bullet_with_its_first_failure(
     parity = [line for line in bullets if "parity result" in line]
     assert len(parity) == 1 and "first failure: step 2: /price differs" in parity[0], output
     assert not any(line.startswith("  - first failure") for line in bullets), output
+
+
+def test_diffs_summary_counts_each_field_that_differed_per_endpoint(router: RouterApp) -> None:
+    ok("flip", PRODUCT, "--to", "shadow", "--reason", "compare")
+    drive(router, 3, differ=True)
+    drive(router, 1)
+    shown = ok("diffs", "--summary")
+    assert f"{PRODUCT}: 4 compared" in shown
+    assert "/price value: 3 of 4" in shown
+    one = json.loads(ok("diffs", "--summary", "GET /api/products/{pid}", "--json"))["routes"]
+    assert one == {
+        PRODUCT: {"compared": 4, "fields": [{"where": "/price", "kind": "value", "count": 3}]}
+    }
+    assert "pass --summary" in strangler("diffs").output

@@ -100,6 +100,11 @@ def test_the_repository_plan_has_gates_and_table_owners() -> None:
             "tables: {products: [a]}\n",
             "plan.yaml:6: tables.products: ['a'] should be a valid string",
         ),
+        (
+            "shadow: {reads: {products: [orders]}}\n",
+            "plan.yaml:6: shadow.reads.products: "
+            "'orders' is not a declared upstream (legacy, products)",
+        ),
     ],
 )
 def test_each_plan_wide_error_names_file_line_field_and_what_is_allowed(

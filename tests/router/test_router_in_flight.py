@@ -1,5 +1,5 @@
-"""A shadow difference on a resource whose write the sync had not applied (by its watermark)
-when the service answered is `in_flight`; once the watermark passes the write, a mismatch."""
+"""A shadow difference while the sync still owed a write (by its watermark) when the service
+answered is `in_flight`; once the watermark passes the write, the same difference is a mismatch."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from router_fakes import endpoint
 
-from router.in_flight import WATERMARK_CACHE_S, RecentWrites, resource_of
+from router.in_flight import WATERMARK_CACHE_S, RecentWrites
 
 PRODUCT = endpoint("GET /api/products/{id}", mode="shadow")
 SHADOW = "shadow: {timeout_seconds: 0.5, max_concurrency: 2, max_body_bytes: 100}\n"
@@ -22,13 +22,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.mark.unit
-def test_a_resource_is_the_first_segment_after_api() -> None:
-    assert resource_of("/api/products/3?x=1") == "products"
-    assert resource_of("/api/auth/login") == "auth"
-    assert resource_of("/") == ""
 
 
 class Watermark:
@@ -45,20 +38,31 @@ class Watermark:
 def test_a_write_is_owed_until_the_sync_watermark_passes_it() -> None:
     clock = Clock()
     recent = RecentWrites(2.0, Watermark(), clock)
-    recent.wrote("/api/orders")  # answered at 100.0
-    assert recent.owed("/api/products/1", 99.9) and recent.owed("/api/orders/9", 99.9)
-    assert not recent.owed("/api/auth/me", 99.9)  # another resource
-    assert not recent.owed("/api/orders/9", 100.0)  # the sync applied everything before 100.0
+    assert not recent.owed(50.0)  # nothing written through the router yet
+    recent.wrote("orders")  # answered at 100.0
+    assert recent.owed(99.9)
+    assert not recent.owed(100.0)  # the sync applied everything committed before 100.0
+
+
+@pytest.mark.unit
+def test_only_writes_to_the_services_an_answer_shows_are_owed() -> None:
+    recent = RecentWrites(2.0, Watermark(), Clock())
+    recent.wrote("orders")
+    assert recent.owed(99.9, frozenset({"orders", "products"}))
+    assert not recent.owed(99.9, frozenset({"auth"}))  # a login shows no order
+    assert recent.owed(99.9, None)  # a service the plan says nothing about shows anything
+    recent.wrote(None)  # a write through no route of the plan: it may have changed anything
+    assert recent.owed(99.9, frozenset({"auth"}))
 
 
 @pytest.mark.unit
 def test_without_a_watermark_nothing_is_owed_and_a_far_behind_sync_owes_nothing_either() -> None:
     clock = Clock()
     recent = RecentWrites(2.0, Watermark(), clock)
-    recent.wrote("/api/products/1")
-    assert not recent.owed("/api/products/1", None)  # no evidence the sync is behind
+    recent.wrote("products")
+    assert not recent.owed(None)  # no evidence the sync is behind
     clock.now += 2.0
-    assert not recent.owed("/api/products/1", 50.0)  # 2 s behind: a failure, not lag
+    assert not recent.owed(50.0)  # 2 s behind: a failure, not lag
 
 
 @pytest.mark.integration

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from router_fakes import call_asgi, endpoint
+from router_fakes import ADMIN_TOKEN, call_asgi, endpoint
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -209,3 +209,50 @@ async def test_the_sample_rate_picks_which_requests_are_mirrored(rig_factory: An
         await rig.app.shadower.drain()
         shadow = rig.app.stats.snapshot("GET /api/products/{id}")["shadow"]
     assert shadow["sampled_out"] == 5 and rig.products.seen == []
+
+
+async def test_differences_are_counted_per_field_and_kind_in_the_admin_api_and_metrics(
+    rig_factory: Any,
+) -> None:
+    async with rig_factory(PRODUCT, shadow=SHADOW) as rig:
+        rig.products.product_name = "The Fog Tree"
+        for _ in range(3):
+            await rig.client.get("/api/products/3")
+        await rig.app.shadower.drain()
+        rig.products.product_name = "The Fig Tree"  # the service is fixed: a plain match
+        await rig.client.get("/api/products/3")
+        await rig.app.shadower.drain()
+        auth = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        diffs = (await rig.client.get("/_strangler/diffs", headers=auth)).json()
+        metrics = rig.app.metrics.render()[0].decode()
+    assert diffs == {
+        "routes": {
+            "GET /api/products/{id}": {
+                "compared": 4,
+                "fields": [{"where": "/name", "kind": "value", "count": 3}],
+            }
+        }
+    }
+    assert (
+        "strangler_router_shadow_field_differences_total"
+        '{field="/name",kind="value",route="GET /api/products/{id}"} 3.0' in metrics
+    )
+
+
+async def test_an_answer_a_plan_rule_explains_is_compared_and_says_which_rule(
+    rig_factory: Any,
+) -> None:
+    explained = endpoint("GET /api/products/{id}", mode="shadow", parity="{ignore: [/name]}")
+    async with rig_factory(explained, shadow=SHADOW) as rig:
+        rig.products.product_name = "The Fog Tree"
+        await rig.client.get("/api/products/3")
+        await rig.app.shadower.drain()
+        shadow = rig.app.stats.snapshot("GET /api/products/{id}")["shadow"]
+        fields = rig.app.stats.field_counts("GET /api/products/{id}")
+        metrics = rig.app.metrics.render()[0].decode()
+    assert (shadow["compared"], shadow["explained"], shadow["mismatched"]) == (1, 1, 0)
+    assert fields == [{"where": "/name", "kind": "explained:ignore", "count": 1}]
+    assert (
+        'strangler_router_shadow_outcomes_total{outcome="explained",route="GET /api/products/{id}"}'
+        in metrics
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from router.stats import Stats, redact_body, redact_headers
+from router.stats import MAX_FIELDS_PER_ROUTE, OTHER_FIELDS, Stats, redact_body, redact_headers
 
 pytestmark = pytest.mark.unit
 
@@ -121,3 +121,13 @@ def test_metrics_from_several_workers_are_summed_in_multiprocess_mode(tmp_path: 
     assert (
         'strangler_router_request_duration_seconds_count{route="GET /a",side="legacy"} 2.0' in out
     )
+
+
+def test_field_counts_are_bounded_per_route() -> None:
+    stats = Stats()
+    for i in range(MAX_FIELDS_PER_ROUTE + 50):
+        stats.record_fields("GET /x", [(f"/f{i}", "value"), ("/items/7/id", "missing")])
+    counts = {(row["where"], row["kind"]): row["count"] for row in stats.field_counts("GET /x")}
+    assert len(counts) == MAX_FIELDS_PER_ROUTE + 1  # the cap, and the pool for the rest
+    assert counts[("/items/*/id", "missing")] == MAX_FIELDS_PER_ROUTE + 50  # indices as *
+    assert counts[(OTHER_FIELDS, "value")] == 51
