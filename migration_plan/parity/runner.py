@@ -213,15 +213,17 @@ def _compare_steps(
     result = ScenarioResult(scenario)
     for index, step in enumerate(scenario.steps):
         where = f"{scenario.name!r} step {index + 1} ({step.label})"
+        sending = ""
         try:
             endpoint = endpoint_of(plan, step.endpoint)
             legacy_request = render(step, state["legacy"], where)
-            answers = (
-                legacy.send(legacy_request, endpoint),
-                extracted.send(render(step, state["extracted"], where), endpoint),
-            )
+            extracted_request = render(step, state["extracted"], where)
+            sending = f" the {legacy.name} side:"
+            legacy_answer = legacy.send(legacy_request, endpoint)
+            sending = f" the {extracted.name} side:"
+            answers = (legacy_answer, extracted.send(extracted_request, endpoint))
         except Exception as error:  # a side that cannot answer stops the scenario, not the run
-            result.error = f"{where}: {type(error).__name__}: {error}"
+            result.error = f"{where}:{sending} {type(error).__name__}: {error}"
             result.error_endpoint = step.endpoint
             return result
         problems: list[str] = []

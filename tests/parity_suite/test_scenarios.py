@@ -152,7 +152,7 @@ def test_a_side_that_raises_stops_the_scenario_with_the_reason(parity_plan: Plan
         raise ConnectionError("refused")
 
     result = run_scenario(PLACE_AND_READ, FunctionSide(boom), FunctionSide(boom), parity_plan)
-    assert result.error is not None and "ConnectionError: refused" in result.error
+    assert result.error is not None and "the fake side: ConnectionError: refused" in result.error
     assert not result.passed
 
 
