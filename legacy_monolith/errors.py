@@ -57,34 +57,39 @@ def _render(error: ApiError) -> tuple[Response, int]:
     return jsonify(error.envelope()), error.status
 
 
-# How much of an oversized body the 413 handler reads and discards so the connection stays usable.
+# How much of a request body left unread is read and discarded after the answer, so the
+# connection stays usable. Past it gunicorn closes the connection (the router caps bodies lower).
 DRAIN_LIMIT_BYTES = 16 * 1024 * 1024
 _DRAIN_CHUNK = 64 * 1024
 
 
 def _too_large(_error: RequestEntityTooLarge) -> tuple[Response, int]:
-    # The unread body is still in the socket. gunicorn drains only 64 KiB of it and then closes
-    # the connection it has just announced as keep-alive, so the client's next request on it is
-    # lost. Reading the rest here (bounded) lets that next request be served.
-    _drain(request.environ.get("wsgi.input"))
     return _render(ApiError(413, "payload_too_large", "Request body is too large"))
 
 
-def _drain(stream: Any) -> None:
-    if stream is None:
-        return
+def drain_unread_body(response: Response) -> Response:
+    """An answer given before the body was read (a 401 or 404 comes before the body, a 413
+    instead of it) leaves the body in the socket. gunicorn drains only 64 KiB of it and then
+    closes the connection it has just announced as keep-alive, so the client's next request on
+    it is lost. Read the rest here, bounded."""
+    length = request.content_length
+    stream = request.environ.get("wsgi.input")
+    if stream is None or (length is not None and length > DRAIN_LIMIT_BYTES):
+        return response
     drained = 0
     try:
-        while drained < DRAIN_LIMIT_BYTES:
+        while drained <= DRAIN_LIMIT_BYTES:
             chunk = stream.read(_DRAIN_CHUNK)
             if not chunk:
-                return
+                break
             drained += len(chunk)
     except (OSError, ValueError):  # the client went away or broke the framing: nothing to save
-        return
+        pass
+    return response
 
 
 def register_error_handlers(app: Flask) -> None:
+    app.after_request(drain_unread_body)
     app.register_error_handler(ApiError, _render)
     app.register_error_handler(RequestEntityTooLarge, _too_large)
     # Routing never raises a bare 400; anything that does is about the request body.

@@ -147,13 +147,21 @@ def monolith(tmp_path: Path) -> Iterator[int]:
         process.wait(15)
 
 
-def test_the_monolith_serves_the_next_request_on_a_kept_alive_connection_after_a_413(
-    monolith: int,
+@pytest.mark.parametrize(
+    ("target", "status"),
+    [
+        ("/api/auth/register", b"413"),  # instead of the body
+        ("/api/orders", b"401"),  # before the body: no token
+        ("/api/products/1/nothing-here", b"404"),  # no route reads it
+    ],
+)
+def test_the_monolith_serves_the_next_request_on_a_kept_alive_connection_after_an_unread_body(
+    monolith: int, target: str, status: bytes
 ) -> None:
     body = b'{"email": "' + b"x" * (1024 * 1024 + 10) + b'"}'
     first = (
-        b"POST /api/auth/register HTTP/1.1\r\nHost: m\r\n"
-        b"Content-Length: %d\r\n\r\n" % len(body) + body
+        b"POST %s HTTP/1.1\r\nHost: m\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n" % (target.encode(), len(body)) + body
     )
     second = b"GET /no-such-page HTTP/1.1\r\nHost: m\r\nConnection: close\r\n\r\n"
     received = b""
@@ -161,7 +169,7 @@ def test_the_monolith_serves_the_next_request_on_a_kept_alive_connection_after_a
         sock.sendall(first + second)
         while chunk := sock.recv(65536):
             received += chunk
-    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", received) == [b"413", b"404"], received[:300]
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", received) == [status, b"404"], received[:300]
 
 
 def test_the_canary_sticky_token_reads_the_bearer_scheme_in_any_case() -> None:
