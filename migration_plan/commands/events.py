@@ -158,6 +158,14 @@ def relay_command(
     metrics_port: MetricsPort = None,
     metrics_host: MetricsHost = "127.0.0.1",
     batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 100,
+    idle_seconds: Annotated[
+        float,
+        typer.Option(
+            "--idle-seconds",
+            min=0.001,
+            help="How long an idle relay waits before looking again: the floor of the sync's lag.",
+        ),
+    ] = 0.02,
 ) -> None:
     """Publish an outbox to the bus, in order, marking rows sent (one relay per outbox)."""
     sources = list(SOURCES) if source == "all" else [source]
@@ -177,7 +185,9 @@ def relay_command(
                 for relay in relays:
                     typer.echo(f"{relay.source}: published {relay.drain()}")
                 return
-            run_threads({f"relay-{r.source}": partial(r.run, stop) for r in relays}, stop)
+            run_threads(
+                {f"relay-{r.source}": partial(r.run, stop, idle_seconds) for r in relays}, stop
+            )
     finally:
         bus.close()
         for relay in relays:
