@@ -77,8 +77,10 @@ def deviating_proxy(target: str, port: int) -> Iterator[Switch]:
 
 
 def wrong_order_total(method: str, path: str, status: int, page: Any) -> tuple[int, Any]:
-    """GET /api/orders: every listed order's total is off by a cent."""
+    """GET /api/orders: the page's `total` counts one order too many, and every listed order's
+    total is off by a cent."""
     if (method, path) == ("GET", "/api/orders") and isinstance(page, dict):
+        page["total"] = int(page.get("total", 0)) + 1
         for order in page.get("items", []):
             order["total"] = f"{float(order['total']) + 0.01:.2f}"
     return status, page

@@ -22,6 +22,7 @@ class Mix:
     base: str
     total: int = 1000
     seed: int = 11
+    reads: int = 50  # weight of reads against 45 for the seven kinds of write together
     sent: Counter[str] = field(default_factory=Counter)
     statuses: Counter[int] = field(default_factory=Counter)
     latency_ms: dict[str, list[float]] = field(default_factory=dict)
@@ -38,7 +39,7 @@ class Mix:
             while sum(self.sent.values()) < self.total:
                 kind = rng.choices(
                     ["read", "register", "login", "logout", "order", "cancel", "create", "patch"],
-                    weights=[50, 6, 8, 5, 12, 5, 3, 6],
+                    weights=[self.reads, 6, 8, 5, 12, 5, 3, 6],
                 )[0]
                 if kind == "register" or not customers:
                     email = f"mix.{tag}.{len(customers)}@example.com"
