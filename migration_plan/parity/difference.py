@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
+
+from .redact import default_redactor
 
 
 class _Missing:
@@ -39,10 +41,15 @@ LENGTH: Final = "length"
 MAX_RENDERED = 60
 
 
-def render(value: object, limit: int = MAX_RENDERED) -> str:
-    """A value as JSON for humans, cut short so one huge field cannot flood a log line."""
+def render(
+    value: object, limit: int = MAX_RENDERED, *, at: str = "", sensitive: bool = False
+) -> str:
+    """A value as JSON for humans, redacted as found at ``at`` (a pointer, ``header:<name>``,
+    ``body`` or ``status``; see redact.py), cut short so one huge field cannot flood a log line.
+    The one way a difference's values are printed, so none is ever printed raw."""
     if value is MISSING:
         return "<missing>"
+    value = _redacted(value, at, sensitive)
     try:
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     except (TypeError, ValueError):
@@ -50,6 +57,17 @@ def render(value: object, limit: int = MAX_RENDERED) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return text
+
+
+def _redacted(value: object, at: str, sensitive: bool) -> object:
+    redactor = default_redactor()
+    if at.startswith("header:"):
+        return redactor.header(at[len("header:") :], value) if isinstance(value, str) else value
+    if at == "status":
+        return value
+    if at == "body":  # a bytes diff's excerpt: free text
+        return redactor.text(value) if isinstance(value, str) else value
+    return redactor.at(at, value, sensitive)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +78,16 @@ class Difference:
     kind: str
     legacy: object
     extracted: object
+    # The plan marks this place sensitive: both values print as marks (still compared raw).
+    sensitive: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
         where = self.path if self.path else "(root)"
+        legacy = render(self.legacy, at=self.path, sensitive=self.sensitive)
+        extracted = render(self.extracted, at=self.path, sensitive=self.sensitive)
         if self.kind in (MISSING_KIND, EXTRA, TYPE, LENGTH):
-            return f"{where}: {render(self.legacy)} != {render(self.extracted)} ({self.kind})"
-        return f"{where}: {render(self.legacy)} != {render(self.extracted)}"
+            return f"{where}: {legacy} != {extracted} ({self.kind})"
+        return f"{where}: {legacy} != {extracted}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ import pytest
 from migration_plan.plan import Plan, load_plan
 
 from .inprocess import InProcessPair, SeededData
+from .redact import default_redactor
 from .runner import ScenarioResult
 from .runner import run_scenario as run_pair
 from .scenario import Scenario
@@ -37,7 +38,8 @@ RunScenario = Callable[..., ScenarioResult]
 
 
 class ParityFailure(AssertionError):
-    """A scenario whose sides disagree; the message is the readable per-step diff."""
+    """A scenario whose sides disagree; the message is the readable per-step diff, redacted
+    (emails, credentials and plan-sensitive values print as keyed marks; redact.py)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -65,7 +67,7 @@ def check(result: ScenarioResult, known: Known = ()) -> None:
         if step.problems or rest:
             unexpected.append(step.summary())
     if result.error:
-        unexpected.append(f"stopped: {result.error}")
+        unexpected.append(f"stopped: {default_redactor().text(result.error)}")
     if unexpected:
         raise ParityFailure(f"scenario {result.scenario.name!r}:\n" + "\n".join(unexpected))
 

@@ -9,7 +9,8 @@ The results file (``var/parity/results.json`` by default, ``PARITY_RESULTS_PATH`
 
 ``status`` is ``pass``, ``fail`` (a difference) or ``incomplete`` (a scenario stopped before one of
 the endpoint's steps ran: never a pass). ``failures`` holds ``"<scenario>: <first diff line>"`` per
-failing step, and a line per step that did not run.
+failing step, and a line per step that did not run. Every line is redacted (redact.py): emails,
+credentials and the plan's ``sensitive`` pointers show as keyed marks.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
+from .redact import default_redactor
 from .runner import ScenarioResult, StepResult
 
 RESULTS_VERSION = 1
@@ -146,7 +148,10 @@ def by_endpoint(results: Iterable[ScenarioResult]) -> dict[str, EndpointReport]:
             )
             if result.scenario.name not in report.scenarios:
                 report.scenarios.append(result.scenario.name)
-            report.stopped.append(f"{result.scenario.name}: {result.error}")
+            # An exception's text may quote a URL or a body: redacted like every difference.
+            report.stopped.append(
+                f"{result.scenario.name}: {default_redactor().text(result.error)}"
+            )
         # The steps after a stop still belong to their endpoints: without them an endpoint
         # would pass on the steps that happened to run, or vanish from the results.
         first_unrun = len(result.steps) + (1 if result.error and result.error_endpoint else 0)

@@ -46,17 +46,28 @@ class ParityRules(BaseModel, extra="forbid", frozen=True):
     # pointer pattern -> values that mean the same there (e.g. [null, ""]).
     equivalent: dict[str, tuple[Any, ...]] = {}
     headers: tuple[str, ...] = CLIENT_HEADERS
+    # pointer patterns whose values are personal or secret: compared as usual, but redacted
+    # (keyed marks) wherever evidence is stored or printed; see redact.py.
+    sensitive: tuple[str, ...] = ()
 
     # Compiled once per rules object: the comparison runs on every shadowed request.
     _ignore: PointerMatcher = PrivateAttr(default_factory=lambda: PointerMatcher(None))
     _unordered: UnorderedLists = PrivateAttr(default=())
     _normalisers: tuple[Normalisers, Normalisers] = PrivateAttr(default=((), ()))
+    _sensitive: PointerMatcher = PrivateAttr(default_factory=lambda: PointerMatcher(None))
 
     @field_validator("ignore")
     @classmethod
     def _check_ignore(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
         for pattern in patterns:
             _check_named(pattern, "ignore")
+        return patterns
+
+    @field_validator("sensitive")
+    @classmethod
+    def _check_sensitive(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            _check_named(pattern, "sensitive")
         return patterns
 
     @field_validator("unordered")
@@ -120,6 +131,7 @@ class ParityRules(BaseModel, extra="forbid", frozen=True):
             for pattern, key in self.unordered.items()
         )
         self._normalisers = (_compiled(self.timestamps), _compiled(self.equivalent))
+        self._sensitive = PointerMatcher(compile_patterns(self.sensitive, subtrees=True))
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; with ``update`` it is validated and compiled afresh (pydantic's would not)."""
@@ -130,6 +142,10 @@ class ParityRules(BaseModel, extra="forbid", frozen=True):
     def ignores(self, pointer: str) -> bool:
         """True when an ignore pattern matches this (escaped) pointer or one of its ancestors."""
         return self._ignore.matches(pointer)
+
+    def is_sensitive(self, pointer: str) -> bool:
+        """True when a `sensitive` pattern matches this (escaped) pointer or an ancestor."""
+        return self._sensitive.matches(pointer)
 
     def unordered_key(self, pointer: str) -> tuple[bool, str | None]:
         """(is the list at this pointer unordered, key field or None for a multiset)."""

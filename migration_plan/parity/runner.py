@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from migration_plan.plan import Endpoint, Plan
 
@@ -12,6 +12,7 @@ from .compare import compare_responses
 from .difference import Comparison
 from .ids import IdMap, resource_of
 from .pointers import split, unescape
+from .redact import default_redactor
 from .response import ObservedResponse
 from .rules import ParityRules
 from .scenario import JSON, Scenario, ScenarioError, SideRequest, Step, render
@@ -42,7 +43,7 @@ class StepResult:
     def first_line(self) -> str:
         """The first thing wrong, on one line (for results files and JUnit messages)."""
         if self.problems:
-            return self.problems[0]
+            return default_redactor().text(self.problems[0])
         if self.comparison.differences:
             return str(self.comparison.differences[0])
         return "match"
@@ -50,7 +51,7 @@ class StepResult:
     def summary(self) -> str:
         head = f"step {self.index + 1} {self.step.label} [{self.endpoint}]"
         lines = [head]
-        lines += [f"  {problem}" for problem in self.problems]
+        lines += [f"  {default_redactor().text(problem)}" for problem in self.problems]
         if not self.comparison.matched:
             lines += ["  " + line for line in self.comparison.summary().splitlines()]
         return "\n".join(lines)
@@ -74,9 +75,21 @@ class ScenarioResult:
         """Readable diff summary per failing step (what a pytest assertion shows)."""
         lines = [f"scenario {self.scenario.name!r}: " + ("pass" if self.passed else "FAIL")]
         lines += [step.summary() for step in self.failures()]
-        if self.error:
-            lines.append(f"  stopped: {self.error}")
+        if self.error:  # an exception's text may quote a URL or a body
+            lines.append(f"  stopped: {default_redactor().text(self.error)}")
         return "\n".join(lines)
+
+
+def marked_sensitive(comparison: Comparison, rules: ParityRules) -> Comparison:
+    """The comparison with every difference at a plan-sensitive pointer marked so, so it
+    prints as marks (redact.py); what was compared is unchanged."""
+    if not rules.sensitive:
+        return comparison
+    marked = tuple(
+        replace(d, sensitive=True) if d.path.startswith("/") and rules.is_sensitive(d.path) else d
+        for d in comparison.differences
+    )
+    return replace(comparison, differences=marked)
 
 
 class UnknownEndpoint(ScenarioError):
@@ -243,7 +256,8 @@ def _compare_steps(
                 ids.learn(values[0], values[1], capture.fields, scope)
                 ids.learn(values[0], values[1], (capture.name,))
         extracted_answer = ids.apply(answers[1], endpoint.template.path)
-        comparison = compare_responses(answers[0], extracted_answer, rules_for(step, endpoint))
+        rules = rules_for(step, endpoint)
+        comparison = marked_sensitive(compare_responses(answers[0], extracted_answer, rules), rules)
         result.steps.append(
             StepResult(
                 scenario.name,
