@@ -1,9 +1,9 @@
 """Per-route counters and sliding windows, in ONE place: the admin API, and later auto-rollback,
-progressive canaries and a dashboard read from here. Mismatch examples are stored redacted."""
+progressive canaries and a dashboard read from here. Mismatch examples are stored redacted
+(migration_plan/parity/redact.py: keyed marks, so equal values still compare)."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
@@ -11,36 +11,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from migration_plan.parity.pointers import generalise_indices
+from migration_plan.parity.redact import Sensitive, default_redactor
 
 SIDES = ("legacy", "extracted")
 MAX_FIELDS_PER_ROUTE = 200  # distinct (field, kind) pairs kept per route; the rest is pooled
 OTHER_FIELDS = "(other fields)"
-REDACTED = "[redacted]"
-_SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "proxy-authorization"})
-_SECRET_FIELDS = ("password", "token", "secret")
 
 
 def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    return {k: (REDACTED if k.lower() in _SECRET_HEADERS else v) for k, v in headers}
+    """Credentials and cookie values as keyed marks, emails in any header too (redact.py)."""
+    return default_redactor().headers(headers)
 
 
-def _redact_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {
-            k: REDACTED if any(s in str(k).lower() for s in _SECRET_FIELDS) else _redact_value(v)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [_redact_value(v) for v in value]
-    return value
-
-
-def redact_body(body: bytes, limit: int = 4096) -> str:
-    """JSON bodies with secret-looking fields masked; other bodies truncated text."""
-    try:
-        return json.dumps(_redact_value(json.loads(body)), sort_keys=True)[:limit]
-    except (ValueError, UnicodeDecodeError):
-        return body[:limit].decode("utf-8", "replace")
+def redact_body(body: bytes, limit: int = 4096, sensitive: Sensitive | None = None) -> str:
+    """JSON bodies with secret-named fields, plan-sensitive pointers and emails marked; other
+    bodies as redacted text; cut to `limit` after redaction."""
+    return default_redactor().body(body, limit, sensitive)
 
 
 @dataclass(slots=True)
