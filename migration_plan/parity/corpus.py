@@ -2,13 +2,18 @@
 
     {"version": 1, "at": "2026-11-27T05:00:00+00:00", "endpoint": "POST /api/auth/login",
      "method": "POST", "path": "/api/auth/login", "query": [["page", "2"]],
-     "headers": {"content-type": "application/json", "authorization": "[redacted]"},
-     "body": {"json": {"email": "a@example.com", "password": "[redacted]"}},
-     "response": {"status": 200, "headers": {...}, "body": {"json": {"token": "[redacted]"}}}}
+     "headers": {"content-type": "application/json", "authorization": "Bearer [redacted:1f0c9a2e]"},
+     "body": {"json": {"email": "a@example.com", "password": "[redacted:5d41ab07]"}},
+     "response": {"status": 200, "headers": {...},
+                  "body": {"json": {"token": "[redacted:77e2c4f1]"}}}}
 
 A body is ``null`` (empty), ``{"json": value}``, ``{"text": str}`` or ``{"base64": str}``.
-Secrets never reach the file: the values of Authorization, Cookie, Set-Cookie, X-Api-Key and
-Proxy-Authorization, and of any JSON field whose name contains password, token or secret.
+Secrets never reach the file: the credentials of Authorization, Proxy-Authorization and X-Api-Key,
+cookie values (names and Set-Cookie attributes stay, the parity engine compares those), and any
+JSON field whose name looks secret (redact.SECRET_KEYS), as keyed marks (redact.py). Emails and
+other personal values are kept: a replay sends these requests again and compares the answers
+value by value, so a marked email would make every such request a different request. The file
+is created 0600; it is test input, never printed (replay failures print redacted).
 """
 
 from __future__ import annotations
@@ -24,15 +29,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .redact import default_redactor, secret_key_name
 from .response import ObservedResponse
 from .scenario import SideRequest
 
 CORPUS_VERSION = 1
-REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset(
     {"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"}
 )
-SECRET_FIELDS = ("password", "token", "secret")
 
 
 class CorpusError(ValueError):
@@ -40,15 +44,18 @@ class CorpusError(ValueError):
 
 
 def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    return {k.lower(): (REDACTED if k.lower() in SECRET_HEADERS else v) for k, v in headers}
+    redactor = default_redactor()
+    return {
+        k.lower(): redactor.header(k, v) if k.lower() in SECRET_HEADERS or secret_key_name(k) else v
+        for k, v in headers
+    }
 
 
 def redact_json(value: Any) -> Any:
+    """Secret-named fields as marks at any depth; every other value kept for replay."""
     if isinstance(value, dict):
         return {
-            key: REDACTED
-            if any(secret in str(key).lower() for secret in SECRET_FIELDS)
-            else redact_json(item)
+            key: default_redactor().mark(item) if secret_key_name(str(key)) else redact_json(item)
             for key, item in value.items()
         }
     if isinstance(value, list):
@@ -217,6 +224,7 @@ class CorpusRecorder:
 
     def _write(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.touch(mode=0o600, exist_ok=True)  # real requests: readable by the stack only
         with self.path.open("a", encoding="utf-8") as out:
             while (entry := self._queue.get()) is not None:
                 line = entry.to_line() + "\n"
