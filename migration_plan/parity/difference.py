@@ -82,7 +82,8 @@ class Difference:
     sensitive: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
-        where = self.path if self.path else "(root)"
+        # A key can be personal too (answers keyed by email): the place is redacted as text.
+        where = default_redactor().text(self.path) if self.path else "(root)"
         legacy = render(self.legacy, at=self.path, sensitive=self.sensitive)
         extracted = render(self.extracted, at=self.path, sensitive=self.sensitive)
         if self.kind in (MISSING_KIND, EXTRA, TYPE, LENGTH):

@@ -54,6 +54,12 @@ def test_equal_values_get_equal_marks_and_different_values_different_marks() -> 
     assert Redactor(b"other key").mark(EMAIL) != redactor.mark(EMAIL)  # keyed, not a bare hash
 
 
+def test_a_mark_is_pinned_so_evidence_from_different_runs_compares() -> None:
+    golden = Redactor(b"golden key")
+    assert golden.mark("alice@example.com") == "[redacted:144cbc7f]"
+    assert golden.mark({"id": 7}) == "[redacted:b58b4b72]"
+
+
 def test_marking_a_mark_keeps_it() -> None:
     mark = redactor.mark(TOKEN)
     assert redactor.mark(mark) == mark
@@ -65,6 +71,10 @@ def test_emails_and_tokens_are_marked_anywhere_in_text() -> None:
     redacted = redactor.text(text)
     assert EMAIL not in redacted and TOKEN not in redacted
     assert redactor.mark(EMAIL) in redacted and "page=2" in redacted
+    query = redactor.text(f"/api/users?email={EMAIL}&q=alice%40example.com")
+    assert (
+        query == f"/api/users?email={redactor.mark(EMAIL)}&q={redactor.mark('alice%40example.com')}"
+    )
     assert redacted.count(redactor.mark(TOKEN)) == 2  # one token, one mark
 
 
@@ -118,6 +128,11 @@ def test_a_difference_never_prints_an_email_or_a_token() -> None:
         for raw in (EMAIL, "bob@example.com", TOKEN, "hunter22"):
             assert raw not in shown, shown
     assert str(differences[3]).startswith('header:authorization: "Bearer [redacted:')
+
+
+def test_a_key_that_is_an_email_is_redacted_in_the_place_too() -> None:
+    shown = str(Difference(f"/by_email/{EMAIL}/orders", "value", 1, 2))
+    assert EMAIL not in shown and shown.startswith("/by_email/[redacted:")
 
 
 def test_equal_emails_on_both_sides_show_equal_marks() -> None:
