@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import socket
 import sqlite3
 from collections.abc import Iterator
@@ -14,7 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.stack.test_stack_up_e2e import PINNING, RunningUp, free_base_port
+from tests.live.stack import strangler_up
+from tests.stack.test_stack_up_e2e import RunningUp
 
 
 @dataclass(frozen=True)
@@ -88,20 +88,11 @@ class Stack:
 @contextmanager
 def running_stack(tmp: Path) -> Iterator[Stack]:
     """`strangler up` in `tmp` on free ports, the sync included, with an admin user's token."""
-    env = {k: v for k, v in os.environ.items() if k not in PINNING}
-    port = free_base_port()
-    env.update({"ROUTER_PORT": str(port), "STRANGLER_VAR_DIR": str(tmp / "var")})
-    up = RunningUp(env, port, tmp / "var")
-    try:
-        components = up.wait_ready()
-        assert "sync" in components  # the sync runs, as a user's stack has it
-        record = json.loads(up.state_file.read_text())
+    with strangler_up(tmp) as stack:
         login = httpx.post(
-            f"http://127.0.0.1:{port + 1}/api/auth/login",
+            f"http://127.0.0.1:{stack.port + 1}/api/auth/login",
             json={"email": "admin@example.com", "password": "admin-password"},
             timeout=10,
         )
         assert login.status_code == 200, login.text
-        yield Stack(up, port, tmp / "var", record["admin_token"], login.json()["token"])
-    finally:
-        up.finish()
+        yield Stack(stack.up, stack.port, stack.var, stack.admin_token, login.json()["token"])

@@ -7,7 +7,6 @@ Redis (bus and state)."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import statistics
 import time
@@ -20,7 +19,9 @@ from typing import Any
 
 import httpx
 import pytest
-from deviating_proxy import (
+from traffic import Mix
+
+from tests.live.deviating_proxy import (
     Deviation,
     Switch,
     deviating_proxy,
@@ -29,9 +30,8 @@ from deviating_proxy import (
     register_says_200,
     wrong_order_total,
 )
-from traffic import Mix
-
-from tests.stack.test_stack_up_e2e import PINNING, RunningUp, free_base_port
+from tests.live.stack import strangler_up
+from tests.stack.test_stack_up_e2e import RunningUp, free_base_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.load]
 
@@ -85,29 +85,18 @@ def _all_in_shadow(tmp: Path) -> Path:
 
 @contextmanager
 def live_stack(tmp: Path, extra_env: dict[str, str]) -> Iterator[Live]:
-    env = {k: v for k, v in os.environ.items() if k not in PINNING}
     port = free_base_port()
-    env.update(
-        {
-            "ROUTER_PORT": str(port),
-            "STRANGLER_VAR_DIR": str(tmp / "var"),
-            "ROUTER_PLAN": str(_all_in_shadow(tmp)),
-            **extra_env,
-        }
-    )
+    env = {"ROUTER_PLAN": str(_all_in_shadow(tmp)), **extra_env}
     with ExitStack() as stack:
         switches = {}
         for name, offset in SERVICE_OFFSETS.items():
-            proxy_port = _free_port_outside(port)
+            # The router reaches each service through a proxy that can change its answers.
             target = f"http://127.0.0.1:{port + offset}"
-            switches[name] = stack.enter_context(deviating_proxy(target, proxy_port))
-            env[f"UPSTREAM_{name.upper()}_URL"] = f"http://127.0.0.1:{proxy_port}"
-        up = RunningUp(env, port, tmp / "var")
-        stack.callback(up.finish)
-        components = up.wait_ready()
-        assert "sync" in components
-        token = json.loads(up.state_file.read_text())["admin_token"]
-        yield Live(port, token, switches, up)
+            proxy = deviating_proxy(target, _free_port_outside(port))
+            switches[name] = stack.enter_context(proxy)
+            env[f"UPSTREAM_{name.upper()}_URL"] = switches[name].url
+        up = stack.enter_context(strangler_up(tmp, env, port))
+        yield Live(port, up.admin_token, switches, up.up)
 
 
 def _totals(shadow: dict[str, dict[str, int]]) -> dict[str, int]:

@@ -1,9 +1,11 @@
-"""A real HTTP proxy in front of one service that can change its JSON answers: the injected
-deviations the live shadow test must catch. Switch `deviation` while it runs; None passes all."""
+"""A real HTTP proxy in front of one side that can change its JSON answers: the injected
+deviations the live tests must catch. Set the switch's `deviation` while it runs; None passes
+all."""
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +22,7 @@ HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"
 
 @dataclass
 class Switch:
+    url: str  # where the proxy listens
     deviation: Deviation | None = None
 
 
@@ -50,9 +53,10 @@ def _handler(client: httpx.Client, switch: Switch) -> type[BaseHTTPRequestHandle
                     self.send_header(name, value)
             self.send_header("Content-Length", str(len(content)))
             self.end_headers()
-            self.wfile.write(content)
+            if self.command != "HEAD":
+                self.wfile.write(content)
 
-        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _forward
+        do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _forward
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             pass
@@ -61,11 +65,15 @@ def _handler(client: httpx.Client, switch: Switch) -> type[BaseHTTPRequestHandle
 
 
 @contextmanager
-def deviating_proxy(target: str, port: int) -> Iterator[Switch]:
-    """Listen on 127.0.0.1:`port`, forward to `target`; the yielded switch picks the deviation."""
-    switch = Switch()
+def deviating_proxy(
+    target: str, port: int = 0, deviation: Deviation | None = None
+) -> Iterator[Switch]:
+    """Listen on 127.0.0.1:`port` (0: any free one), forward to `target`; the yielded switch
+    picks the deviation."""
     with httpx.Client(base_url=target, timeout=30) as client:
+        switch = Switch("", deviation)
         server = ThreadingHTTPServer(("127.0.0.1", port), _handler(client, switch))
+        switch.url = f"http://127.0.0.1:{server.server_address[1]}"
         server.daemon_threads = True
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
@@ -74,6 +82,19 @@ def deviating_proxy(target: str, port: int) -> Iterator[Switch]:
         finally:
             server.shutdown()
             server.server_close()
+
+
+def changed_field(path: str, field: str) -> Deviation:
+    """A GET whose path matches the regular expression `path` and answers 200 gets `field`
+    changed (a string gains " (deviated)")."""
+    pattern = re.compile(path)
+
+    def change(method: str, where: str, status: int, document: Any) -> tuple[int, Any]:
+        if method == "GET" and pattern.fullmatch(where) and status == 200:
+            document[field] = f"{document[field]} (deviated)"
+        return status, document
+
+    return change
 
 
 def wrong_order_total(method: str, path: str, status: int, page: Any) -> tuple[int, Any]:
