@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
                 f"{row['percent_extracted']:g}%",
                 f"{row['requests']['legacy']}/{row['requests']['extracted']}",
                 f"{row['error_rate']['legacy']:.1%}/{row['error_rate']['extracted']:.1%}",
-                "-" if shadow is None else str(shadow["comparisons"]),
+                _compared(shadow),
                 "-" if shadow is None else f"{shadow['mismatch_rate']:.1%}",
                 _not_compared(shadow),
                 gate_text,
@@ -325,6 +325,13 @@ def _diff_summary(endpoint: str | None, json_output: bool) -> None:
                 markup=False,
                 highlight=False,
             )
+
+
+def _compared(shadow: dict[str, Any] | None) -> str:
+    if shadow is None:
+        return "-"
+    explained = f" ({shadow['explained']} explained)" if shadow.get("explained") else ""
+    return f"{shadow['comparisons']}{explained}"
 
 
 def _not_compared(shadow: dict[str, Any] | None) -> str:

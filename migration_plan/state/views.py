@@ -69,6 +69,8 @@ def status_row(view: dict[str, Any]) -> dict[str, Any]:
             "comparisons": compared,
             "mismatches": mismatched,
             "mismatch_rate": (mismatched or 0) / compared if compared else 0.0,
+            # Agreed under a plan rule (counted as comparisons): which rules, `diffs --summary`.
+            "explained": int(shadow.get("explained", 0)),
             # Neither a match nor a mismatch, so never in the rate, and shown beside it.
             "in_flight": int(shadow.get("in_flight", 0)),
             "skipped": {k: int(shadow.get(k, 0)) for k in SKIPPED if shadow.get(k)},

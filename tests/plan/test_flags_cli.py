@@ -100,6 +100,7 @@ def test_an_endpoint_walks_every_stage_through_the_admin_api_once_the_evidence_i
         "comparisons": 3,
         "mismatches": 0,
         "mismatch_rate": 0.0,
+        "explained": 0,
         "in_flight": 0,
         "skipped": {},
     }
