@@ -6,7 +6,14 @@ import re
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from migration_plan.parity import ParityRules
 from migration_plan.plan.templates import RouteTemplate, parse_route
@@ -71,6 +78,28 @@ class GateOverride(_Strict):
     require_parity: bool | None = Field(default=None, strict=True)
 
 
+class ProposedRule(_Strict):
+    """A parity rule `strangler parity baseline` learned, kept for a person to review: nothing
+    applies it. Accepting one means moving it into the endpoint's `parity:` block."""
+
+    rule: Literal["ignore", "timestamps", "drop_header"]
+    at: str  # a pointer pattern, or a header name for drop_header
+    seconds: float | None = Field(default=None, strict=False)  # timestamps only
+    reason: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _valid_as_a_rule(self) -> ProposedRule:
+        if (self.seconds is None) != (self.rule != "timestamps"):
+            raise ValueError(f"{self.rule}: seconds is for timestamps only, and required there")
+        field = {"ignore": "ignore", "timestamps": "timestamps"}.get(self.rule, "headers")
+        value: object = {self.at: self.seconds} if self.rule == "timestamps" else (self.at,)
+        try:
+            ParityRules.model_validate({field: value})  # the checks of the rule it would become
+        except ValidationError as error:
+            raise ValueError(error.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        return self
+
+
 class Endpoint(_Strict):
     """One route flag: which side answers an endpoint, and how it moves over."""
 
@@ -85,6 +114,8 @@ class Endpoint(_Strict):
     fallback: bool = Field(default=False, strict=True)
     parity: ParityRules = Field(default_factory=ParityRules)  # what may differ in shadow
     gates: GateOverride = Field(default_factory=GateOverride)
+    # Learned, never applied: the router and the comparison read `parity` only.
+    parity_proposed: tuple[ProposedRule, ...] = ()
 
     @field_validator("route")
     @classmethod
