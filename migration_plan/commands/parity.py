@@ -1,4 +1,5 @@
-"""`strangler parity run` (the contract scenarios, with reports) and `strangler replay FILE`."""
+"""`strangler parity run` (the contract scenarios, with reports), `strangler parity baseline`
+(legacy against legacy: proposed noise rules for review) and `strangler replay FILE`."""
 
 from __future__ import annotations
 
@@ -10,6 +11,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from migration_plan.parity.baseline import (
+    KEY,
+    BaselineError,
+    EndpointProposal,
+    LegacyPairSides,
+    learn,
+    propose,
+    with_proposals,
+)
 from migration_plan.parity.contract import scenarios_for
 from migration_plan.parity.corpus import CorpusError, read_corpus
 from migration_plan.parity.inprocess import InProcessPair, SeededData
@@ -239,7 +249,98 @@ def replay_command(
         raise typer.Exit(1)
 
 
+def baseline_command(
+    legacy: Annotated[str, typer.Option("--legacy", help="Legacy base URL (side A).")],
+    legacy_b: Annotated[
+        str | None,
+        typer.Option("--legacy-b", help="A second legacy instance (side B; default: --legacy)."),
+    ] = None,
+    runs: Annotated[
+        int, typer.Option("--runs", min=1, help="Run the scenarios this many times (pairs).")
+    ] = 1,
+    endpoint: Annotated[
+        list[str] | None,
+        typer.Option("--endpoint", help="Only scenarios exercising this route (repeatable)."),
+    ] = None,
+    settle: Annotated[
+        float,
+        typer.Option("--settle", min=0.0, help="Seconds between the sides' turns per scenario."),
+    ] = 0.0,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the proposals; leave the plan file alone.")
+    ] = False,
+    plan: PlanOption = None,
+) -> None:
+    """Learn what differs between two legacy answers; write it as proposed rules for review."""
+    path = resolve_plan(plan, os.environ, Path.cwd())
+    the_plan = _plan(path)
+    text = path.read_text(encoding="utf-8")
+    scenarios = list(scenarios_for())
+    routes: list[str] = []
+    if endpoint:
+        for route in endpoint:
+            wanted = the_plan.endpoint(route)
+            if wanted is None:
+                stdout.print(f"[red]error:[/red] {route!r} is not an endpoint of the plan")
+                raise typer.Exit(2)
+            routes.append(wanted.route)
+        scenarios = [s for s in scenarios if any(r in s.endpoints for r in routes)]
+    sides = LegacyPairSides(legacy, legacy_b or legacy, settle)
+    try:
+        learned = learn(scenarios, the_plan, sides, runs, on_result=_progress)
+    finally:
+        sides.close()
+    proposals = {
+        route: propose(route, noise)
+        for route, noise in learned.endpoints.items()
+        if not endpoint or route in routes
+    }
+    _show_proposals(proposals, learned.stopped)
+    if dry_run:
+        stdout.print("--dry-run: the plan file is unchanged")
+        return
+    try:
+        changed = with_proposals(text, str(path), proposals, dict(os.environ))
+    except (BaselineError, PlanError) as error:
+        stdout.print(f"[red]error:[/red] {path} left unchanged; the proposals would not load:")
+        stdout.print(str(error), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+    if path.read_text(encoding="utf-8") != text:
+        stdout.print(f"[red]error:[/red] {path} changed while the baseline ran; run it again")
+        raise typer.Exit(2)
+    temporary = path.with_name(f".{path.name}.baseline")
+    temporary.write_text(changed, encoding="utf-8")
+    temporary.replace(path)  # one atomic swap: the router's reload never reads half a file
+    count = sum(len(p.rules) for p in proposals.values())
+    stdout.print(f"wrote {count} proposed rule(s) under {KEY}: in {path} (not applied)")
+
+
+def _show_proposals(proposals: dict[str, EndpointProposal], stopped: list[str]) -> None:
+    for route, proposal in proposals.items():
+        head = f"{route} ({proposal.observations} pairs)"
+        if proposal.unstable:
+            stdout.print(f"[yellow]{head}: unstable[/yellow] {proposal.unstable}", highlight=False)
+        elif not proposal.rules:
+            stdout.print(f"{head}: stable, nothing to propose", highlight=False, markup=False)
+        else:
+            stdout.print(f"[bold]{head}[/bold]", highlight=False)
+        for rule in proposal.rules:
+            seconds = f" {rule.seconds:g} s" if rule.seconds is not None else ""
+            line = f"  propose {rule.rule} {rule.at}{seconds}: {rule.reason}"
+            stdout.print(line, highlight=False, markup=False)
+    for line in stopped:
+        stdout.print(f"[yellow]stopped[/yellow] {line}", highlight=False)
+    stdout.print(
+        f"Proposals are never applied: review each, then move the ones you accept from {KEY}: "
+        "into the endpoint's parity: (ignore: [..], timestamps: {pointer: seconds}, or headers: "
+        "without a drop_header's name).",
+        highlight=False,
+        markup=False,
+    )
+
+
 def register(app: typer.Typer) -> None:
     parity_app.command("run")(run_command)
+    parity_app.command("baseline")(baseline_command)
     app.add_typer(parity_app, name="parity")
     app.command("replay")(replay_command)
