@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import BadRequest, InternalServerError, RequestEntityTooLarge
+from werkzeug.exceptions import (
+    BadRequest,
+    HTTPException,
+    InternalServerError,
+    RequestEntityTooLarge,
+)
+from werkzeug.wsgi import LimitedStream
 
 BAD_BODY = "Request body must be a JSON object"
 
@@ -73,9 +79,16 @@ def drain_unread_body(response: Response) -> Response:
     closes the connection it has just announced as keep-alive, so the client's next request on
     it is lost. Read the rest here, bounded."""
     length = request.content_length
-    stream = request.environ.get("wsgi.input")
-    if stream is None or (length is not None and length > DRAIN_LIMIT_BYTES):
+    if length is not None and length > DRAIN_LIMIT_BYTES:
         return response
+    stream: IO[bytes] | LimitedStream
+    try:
+        # The request's own bounded stream knows how much of the body was read already.
+        stream = request.stream
+    except RequestEntityTooLarge:  # refused before any of it was read
+        if length is None:
+            return response
+        stream = LimitedStream(request.environ["wsgi.input"], length)
     drained = 0
     try:
         while drained <= DRAIN_LIMIT_BYTES:
@@ -83,7 +96,7 @@ def drain_unread_body(response: Response) -> Response:
             if not chunk:
                 break
             drained += len(chunk)
-    except (OSError, ValueError):  # the client went away or broke the framing: nothing to save
+    except (OSError, ValueError, HTTPException):  # the client went away, or past the limit
         pass
     return response
 
