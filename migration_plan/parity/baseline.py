@@ -236,7 +236,9 @@ def _edit(
 def _last_line(value: yaml.Node, lines: list[str]) -> int:
     """The 0-based last line holding ``value`` (a block collection ends where the next token
     starts, past any blank and comment lines that follow it)."""
-    line = value.end_mark.line - (1 if value.end_mark.column == 0 else 0)
+    end = value.end_mark
+    before = lines[end.line][: end.column] if end.line < len(lines) else ""
+    line = end.line - (1 if not before.strip() else 0)
     while line > value.start_mark.line and lines[line].strip()[:1] in ("", "#"):
         line -= 1
     return min(line, len(lines) - 1)
