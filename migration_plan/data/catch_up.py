@@ -68,11 +68,16 @@ class CatchUp:
             self._watermark.publish(started)
         return True
 
-    def run(self, stop: threading.Event) -> None:
-        """Check until `stop`; a failed check (a database or the bus away) publishes nothing."""
+    def run(self, stop: threading.Event, max_every_s: float = 0.1) -> None:
+        """Check until `stop`; a failed check (a database or the bus away) publishes nothing.
+        While checks find nothing owed the pause doubles up to `max_every_s` (a quiet stack
+        costs little); one that finds something owed brings it back to `every_s`."""
+        pause = self.every_s
         while not stop.is_set():
             try:
-                self.check()
+                clean = self.check()
             except Exception as error:  # no watermark this round: the router sees no evidence
                 log.debug("sync watermark check failed: %s", error)
-            stop.wait(self.every_s)
+                clean = False
+            pause = min(pause * 2, max(max_every_s, self.every_s)) if clean else self.every_s
+            stop.wait(pause)

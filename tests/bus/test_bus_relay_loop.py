@@ -92,3 +92,34 @@ def test_an_unreadable_row_stops_the_relay_naming_the_row(tmp_path: Path) -> Non
     with pytest.raises(OutboxRowInvalid, match="outbox row row-7"):
         relay.relay_once()
     assert relay.unpublished() == 1
+
+
+class Waits(threading.Event):
+    """A stop event that records each wait and stops the loop after `count` of them."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+        self.waits: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.waits.append(float(timeout or 0))
+        if len(self.waits) >= self.count:
+            self.set()
+        return self.is_set()
+
+
+class ScriptedRelay(OutboxRelay):
+    """Sends what `batches` says, one batch per look at the outbox."""
+
+    def __init__(self, batches: list[int]) -> None:
+        self.batches = batches
+
+    def relay_once(self) -> int:
+        return self.batches.pop(0) if self.batches else 0
+
+
+def test_an_idle_relay_looks_less_often_until_a_row_comes_and_then_quickly_again() -> None:
+    stop = Waits(7)
+    ScriptedRelay([0, 0, 0, 0, 3, 0, 0]).run(stop, idle_s=0.02, max_idle_s=0.1)
+    assert stop.waits == [0.02, 0.04, 0.08, 0.1, 0.02, 0.04, 0.08]

@@ -106,3 +106,23 @@ def test_the_watermark_sits_beside_the_route_state(tmp_path: Path) -> None:
     watermark.publish(1234.5)
     assert watermark.read() == 1234.5
     assert watermark_for(StateSettings(STRANGLER_STATE="memory")) is None
+
+
+class Pauses(threading.Event):
+    def __init__(self, count: int) -> None:
+        super().__init__()
+        self.count = count
+        self.pauses: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.pauses.append(round(float(timeout or 0), 3))
+        if len(self.pauses) >= self.count:
+            self.set()
+        return self.is_set()
+
+
+def test_checks_slow_down_while_nothing_is_owed_and_speed_up_when_something_is() -> None:
+    owed = iter([0, 0, 0, 0, 1, 0])
+    stop = Pauses(6)
+    CatchUp(("a",), [lambda: next(owed)], Bus(), Recorded(), every_s=0.02).run(stop, 0.1)
+    assert stop.pauses == [0.04, 0.08, 0.1, 0.1, 0.02, 0.04]

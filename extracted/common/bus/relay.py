@@ -99,13 +99,22 @@ class OutboxRelay:
             total += sent
         return total
 
-    def run(self, stop: threading.Event, idle_s: float = 0.1, max_backoff_s: float = 5.0) -> None:
+    def run(
+        self,
+        stop: threading.Event,
+        idle_s: float = 0.1,
+        max_backoff_s: float = 5.0,
+        max_idle_s: float | None = None,
+    ) -> None:
         """Relay until `stop` is set, backing off while the bus or the database is unreachable.
 
+        An empty outbox is looked at again after `idle_s`, doubling up to `max_idle_s` (default:
+        `idle_s`) while it stays empty: quick in a burst of writes, cheap when nothing happens.
         A row that cannot be read (OutboxRowInvalid) stops the relay: skipping it would break the
         aggregate's order, so it needs a person.
         """
         backoff = idle_s
+        idle, longest_idle = idle_s, max(idle_s, max_idle_s or idle_s)
         while not stop.is_set():
             try:
                 sent = self.relay_once()
@@ -116,4 +125,7 @@ class OutboxRelay:
                 continue
             backoff = idle_s
             if sent == 0:
-                stop.wait(idle_s)
+                stop.wait(idle)
+                idle = min(idle * 2, longest_idle)
+            else:
+                idle = idle_s
