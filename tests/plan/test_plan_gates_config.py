@@ -133,7 +133,8 @@ def test_each_plan_wide_error_names_file_line_field_and_what_is_allowed(
         (
             "    gatez: {}\n",
             "plan.yaml:10: endpoints[0].gatez: unknown key (allowed: route, phase, service, mode, "
-            "canary_percent, sticky_key, shadow_sample_rate, dry_run, fallback, parity, gates)",
+            "canary_percent, sticky_key, shadow_sample_rate, dry_run, fallback, parity, gates, "
+            "parity_proposed)",
         ),
     ],
 )
