@@ -8,7 +8,7 @@ import pytest
 from live_stack import LiveStack, running_pair
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     with running_pair(tmp_path_factory.mktemp("parity-live")) as pair:
         yield pair

@@ -6,7 +6,8 @@ as the monolith answers it directly; only a body over the router's larger cap is
 from __future__ import annotations
 
 import pytest
-from security_stack import Stack, raw_request
+
+from .security_stack import Stack, raw_request
 
 pytestmark = pytest.mark.e2e
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from edge_servers import echo_backend, router, seen_headers, send_raw
 
 from router.headers import TrustedProxies, forwarded_element, upstream_headers
+
+from .edge_servers import echo_backend, router, seen_headers, send_raw
 
 pytestmark = pytest.mark.e2e
 

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from edge_servers import echo_backend, router, seen_headers, send_raw
 
 from legacy_monolith.gunicorn_conf import CONFIG
 from tests.stack.test_stack_up_e2e import free_base_port
+
+from .edge_servers import echo_backend, router, seen_headers, send_raw
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,8 @@ import time
 import uuid
 
 import pytest
-from security_stack import Stack
+
+from .security_stack import Stack
 
 pytestmark = pytest.mark.e2e
 

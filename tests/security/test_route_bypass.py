@@ -14,7 +14,8 @@ import time
 import uuid
 
 import pytest
-from security_stack import Answer, Stack, raw_request
+
+from .security_stack import Answer, Stack, raw_request
 
 pytestmark = pytest.mark.e2e
 
