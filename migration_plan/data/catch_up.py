@@ -68,10 +68,11 @@ class CatchUp:
             self._watermark.publish(started)
         return True
 
-    def run(self, stop: threading.Event, max_every_s: float = 0.1) -> None:
+    def run(self, stop: threading.Event, max_every_s: float | None = None) -> None:
         """Check until `stop`; a failed check (a database or the bus away) publishes nothing.
-        While checks find nothing owed the pause doubles up to `max_every_s` (a quiet stack
-        costs little); one that finds something owed brings it back to `every_s`."""
+        With `max_every_s`, the pause doubles up to it while checks find nothing owed and one
+        that finds something owed brings it back to `every_s`. The sync runs without: a read
+        right after a write waits for the next check to count, so checks stay frequent."""
         pause = self.every_s
         while not stop.is_set():
             try:
@@ -79,5 +80,6 @@ class CatchUp:
             except Exception as error:  # no watermark this round: the router sees no evidence
                 log.debug("sync watermark check failed: %s", error)
                 clean = False
-            pause = min(pause * 2, max(max_every_s, self.every_s)) if clean else self.every_s
+            longest = self.every_s if max_every_s is None else max(max_every_s, self.every_s)
+            pause = min(pause * 2, longest) if clean else self.every_s
             stop.wait(pause)
