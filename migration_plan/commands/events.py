@@ -55,7 +55,6 @@ events_app = typer.Typer(
 )
 
 SOURCES = (LEGACY, *SERVICES)
-IDLE_CAP_S = 0.1  # the longest an idle relay waits: the first write after a lull waits this long
 STREAMS = ("user", "session", "product", "order")
 SYNC_GROUPS = (*(f"sync-to-{s}" for s in SERVICES), "sync-to-legacy")
 OWNERS_REFRESH_SECONDS = 2.0
@@ -164,8 +163,8 @@ def relay_command(
         typer.Option(
             "--idle-seconds",
             min=0.001,
-            help="How long a relay waits before looking at an empty outbox again (doubling up to "
-            "0.1 s while it stays empty): the floor of the sync's lag in a burst of writes.",
+            help="How long a relay waits before looking at an empty outbox again: the floor of "
+            "the sync's lag, and of how soon the shadow watermark can pass a write.",
         ),
     ] = 0.02,
 ) -> None:
@@ -188,11 +187,7 @@ def relay_command(
                     typer.echo(f"{relay.source}: published {relay.drain()}")
                 return
             run_threads(
-                {
-                    f"relay-{r.source}": partial(r.run, stop, idle_seconds, max_idle_s=IDLE_CAP_S)
-                    for r in relays
-                },
-                stop,
+                {f"relay-{r.source}": partial(r.run, stop, idle_seconds) for r in relays}, stop
             )
     finally:
         bus.close()
