@@ -9,23 +9,15 @@ own task under its own timeout and carries `X-Strangler-Shadow: 1`.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from migration_plan.parity import (
-    MISSING,
-    Difference,
-    ObservedResponse,
-    ParityRules,
-    compare_responses,
-)
+from migration_plan.parity import ObservedResponse, ParityRules, compare_responses
 from migration_plan.parity.capture import entry_from_mirror
 from migration_plan.parity.corpus import CorpusRecorder
-from migration_plan.parity.pointers import split, unescape
 from migration_plan.parity.redact import default_redactor
 from router.forwarding import Forwarder, UpstreamError, UpstreamRequest
 from router.in_flight import RecentWrites
@@ -350,34 +342,14 @@ def _example(
         "url": default_redactor().text(mirror.url),  # a query string may carry an email
         "request_headers": redact_headers(mirror.headers),
         "request_body": redact_body(body, sensitive=sensitive),
-        "differences": _redacted_differences(verdict, legacy, extracted, rules),
+        "differences": _redacted_differences(verdict),
         "legacy": side(legacy),
         "extracted": side(extracted),
     }
 
 
-def _redacted_differences(
-    verdict: Verdict, legacy: Observed, extracted: Observed, rules: ParityRules
-) -> list[str]:
-    """The verdict's lines with a plan-sensitive place rendered again as marks (the engine's
-    text already redacts emails and credentials), and any comparator's text redacted too."""
+def _redacted_differences(verdict: Verdict) -> list[str]:
+    """The verdict's lines redacted once more: the engine's already are (plan-sensitive places
+    included), another comparator's may not be."""
     redactor = default_redactor()
-    lines = []
-    for index, line in enumerate(verdict.differences):
-        where, kind = verdict.found[index] if index < len(verdict.found) else ("", "")
-        if where.startswith("/") and rules.is_sensitive(where):
-            values = (_value_at(legacy.body, where), _value_at(extracted.body, where))
-            line = str(Difference(where, kind, *values, sensitive=True))
-        lines.append(redactor.text(line))
-    return lines
-
-
-def _value_at(body: bytes, pointer: str) -> object:
-    try:
-        value: object = json.loads(body)
-        for segment in split(pointer):
-            key = unescape(segment)
-            value = value[int(key)] if isinstance(value, list) else value[key]  # type: ignore[index]
-        return value
-    except (ValueError, KeyError, IndexError, TypeError, RecursionError):
-        return MISSING
+    return [redactor.text(line) for line in verdict.differences]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from .body_diff import diff_bytes
@@ -60,9 +61,10 @@ def compare_responses(
     rules: ParityRules = DEFAULT_RULES,
     noise: NoiseModel | None = None,
 ) -> Comparison:
-    """Compare two answers to the same request. Pure: no I/O, no mutation of its arguments."""
+    """Compare two answers to the same request. Pure: no I/O, no mutation of its arguments.
+    Differences at a plan-sensitive pointer come marked, so no caller can print them raw."""
     explained: list[Explained] = []
-    found = raw_differences(legacy, extracted, rules, explained)
+    found = _marked(raw_differences(legacy, extracted, rules, explained), rules)
     if noise is None or not found or noise.too_noisy:
         # A model that calls too much noise cancels nothing: it must never hide a real change.
         return Comparison(differences=tuple(found), explained=tuple(explained))
@@ -72,3 +74,18 @@ def compare_responses(
         (cancelled if noise.is_noise(difference.path) else real).append(difference)
     explained += [Explained(d.path, "noise") for d in cancelled]
     return Comparison(differences=tuple(real), noise=tuple(cancelled), explained=tuple(explained))
+
+
+def marked_sensitive(comparison: Comparison, rules: ParityRules) -> Comparison:
+    """`comparison` with every difference at a plan-sensitive pointer marked so, so it prints
+    as marks (redact.py); what was compared is unchanged. `compare_responses` already does it."""
+    return replace(comparison, differences=tuple(_marked(list(comparison.differences), rules)))
+
+
+def _marked(found: list[Difference], rules: ParityRules) -> list[Difference]:
+    if not rules.sensitive:
+        return found
+    return [
+        replace(d, sensitive=True) if d.path.startswith("/") and rules.is_sensitive(d.path) else d
+        for d in found
+    ]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from migration_plan.parity import MISSING, Difference, ObservedResponse, ParityRules
-from migration_plan.parity.compare import compare_responses
+from migration_plan.parity.compare import compare_responses, marked_sensitive
 from migration_plan.parity.pytest_plugin import ParityFailure, check
 from migration_plan.parity.redact import (
     KEY_FILE,
@@ -22,7 +22,7 @@ from migration_plan.parity.redact import (
     redaction_key,
 )
 from migration_plan.parity.report import ParityReport
-from migration_plan.parity.runner import ScenarioResult, StepResult, marked_sensitive
+from migration_plan.parity.runner import ScenarioResult, StepResult
 from migration_plan.parity.scenario import Scenario, SideRequest, Step
 from migration_plan.plan import PlanError, parse_plan
 
