@@ -55,6 +55,13 @@ MarkdownOption = Annotated[
 ]
 
 
+# Shared by `parity run` and `parity baseline`.
+EndpointsOption = Annotated[
+    list[str] | None,
+    typer.Option("--endpoint", help="Only scenarios exercising this route (repeatable)."),
+]
+
+
 def _plan(option: Path | None) -> Plan:
     path = resolve_plan(option, os.environ, Path.cwd())
     try:
@@ -129,10 +136,7 @@ def run_command(
     extracted: Annotated[
         str | None, typer.Option("--extracted", help="Extracted base URL (with --legacy).")
     ] = None,
-    endpoint: Annotated[
-        list[str] | None,
-        typer.Option("--endpoint", help="Only scenarios exercising this route (repeatable)."),
-    ] = None,
+    endpoint: EndpointsOption = None,
     settle: Annotated[
         float,
         typer.Option(
@@ -258,10 +262,7 @@ def baseline_command(
     runs: Annotated[
         int, typer.Option("--runs", min=1, help="Run the scenarios this many times (pairs).")
     ] = 1,
-    endpoint: Annotated[
-        list[str] | None,
-        typer.Option("--endpoint", help="Only scenarios exercising this route (repeatable)."),
-    ] = None,
+    endpoint: EndpointsOption = None,
     settle: Annotated[
         float,
         typer.Option("--settle", min=0.0, help="Seconds between the sides' turns per scenario."),
