@@ -79,7 +79,9 @@ def test_both_sides_agree_on_many_fuzzed_requests(target: FuzzTarget, group: str
 def test_every_plan_endpoint_is_fuzzed(parity_plan: Plan) -> None:
     seen: set[str] = set()
 
-    @settings(max_examples=300, deadline=None, database=None)
+    # Derandomized: a coverage claim must not depend on the run's luck (300 random draws
+    # missed an endpoint now and then).
+    @settings(max_examples=300, deadline=None, database=None, derandomize=True)
     @given(step=st.one_of(*(strategy() for strategy in GROUPS.values())))
     def collect(step: Step) -> None:
         seen.add(step.endpoint)
