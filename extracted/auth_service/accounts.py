@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from extracted.auth_service import events, serialize
-from extracted.auth_service.models import User, UserSession
+from extracted.auth_service.models import RevokedToken, User, UserSession
 from extracted.common import validation
 from extracted.common.formats import utcnow
 from extracted.common.responses import ApiError, validation_error
@@ -109,5 +109,6 @@ def logout(uow: UnitOfWork, token: str, user_id: int) -> None:
         # Known only through introspection and not cached: the monolith holds the real expiry.
         revoked.expires_at = utcnow()
     session.execute(delete(UserSession).where(UserSession.token == token))
+    session.merge(RevokedToken(token=token, revoked_at=utcnow()))
     uow.stage(events.session_revoked(revoked))
     uow.commit()

@@ -47,6 +47,17 @@ class UserSession(Base):
     expires_at: Mapped[datetime] = mapped_column(sa.DateTime)
 
 
+class RevokedToken(Base):
+    """A token logged out here. Until the sync has applied the logout to the monolith, the
+    monolith still accepts the token, and introspection would bring it back (and cache it):
+    a token listed here is refused without asking the monolith."""
+
+    __tablename__ = "revoked_tokens"
+
+    token: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    revoked_at: Mapped[datetime] = mapped_column(sa.DateTime)
+
+
 # The transactional outbox and the processed-event ids (migration 0002): written by
 # UnitOfWork.commit and by consumers, in the same transaction as the change.
 outbox = outbox_table(Base.metadata)

@@ -1,8 +1,11 @@
 """Who is calling: a bearer token looked up locally first, then (on a miss) at the monolith.
 
 A positive introspection is cached as a local session for INTROSPECTION_CACHE_SECONDS, so a logout
-on the monolith reaches this service within that time. A monolith that cannot answer is a 503, not a
-401: a valid user must not be told their token is bad because a dependency is down.
+on the monolith reaches this service within that time. A logout here is remembered
+(`revoked_tokens`): the monolith accepts the token until the sync applies the logout there, and
+asking it meanwhile would bring the token back (a `me` after logout answered 200). A monolith that
+cannot answer is a 503, not a 401: a valid user must not be told their token is bad because a
+dependency is down.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from werkzeug.http import parse_date
 
 from extracted.auth_service import serialize
-from extracted.auth_service.models import User, UserSession
+from extracted.auth_service.models import RevokedToken, User, UserSession
 from extracted.common.bearer import bearer_token
 from extracted.common.formats import utcnow
 from extracted.common.responses import ApiError, invalid_token, unauthorized, unavailable
@@ -81,7 +84,11 @@ class TokenResolver:
         return Caller(token, user)
 
     def local_user(self, token: str) -> dict[str, Any] | None:
+        """The token's user as this service knows it; None to ask the monolith. A token logged
+        out here is refused outright: the monolith may accept it until the sync tells it."""
         with self.sessions() as session:
+            if session.get(RevokedToken, token) is not None:
+                raise invalid_token()
             row = session.execute(
                 select(User)
                 .join(UserSession, UserSession.user_id == User.id)

@@ -47,6 +47,26 @@ async def test_a_logged_out_token_is_refused_even_if_the_monolith_is_asked(
     }
 
 
+async def test_a_token_logged_out_here_stays_out_while_the_monolith_still_accepts_it(
+    client: httpx.AsyncClient, legacy: respx.MockRouter
+) -> None:
+    # The sync brought the login to the monolith, the logout not yet (it lags): the monolith
+    # still says yes. Asking it would bring the token back, and cache it, after the logout.
+    legacy.post("/api/auth/logout", name="logout").respond(
+        401, json={"error": {"code": "invalid_token", "message": "Invalid or expired token"}}
+    )
+    introspection = legacy.get("/api/auth/me").respond(200, json=MONOLITH_USER)
+    await register(client)
+    token = await login(client)
+    assert (await client.post("/api/auth/logout", headers=bearer(token))).status_code == 204
+    for _ in range(2):
+        me = await client.get("/api/auth/me", headers=bearer(token))
+        assert me.status_code == 401
+        again = await client.post("/api/auth/logout", headers=bearer(token))
+        assert again.status_code == 401
+    assert not introspection.called
+
+
 async def test_a_local_hit_never_asks_the_monolith(
     client: httpx.AsyncClient, legacy: respx.MockRouter
 ) -> None:
