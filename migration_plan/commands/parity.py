@@ -33,12 +33,15 @@ from migration_plan.parity.runner import ScenarioResult
 from migration_plan.parity.sides import HttpSide, Side
 from migration_plan.parity.suite import (
     DEFAULT_SETTLE_SECONDS,
+    DEFAULT_SYNC_TIMEOUT_SECONDS,
     InProcessSides,
     UrlSides,
     run_suite,
 )
 from migration_plan.plan import Plan, PlanError, load_plan
 from migration_plan.stack.locate import resolve_plan
+from migration_plan.state.settings import StateSettings
+from migration_plan.state.watermark import watermark_for
 
 parity_app = typer.Typer(
     help="Parity: the contract scenarios against legacy and extracted.", no_args_is_help=True
@@ -111,6 +114,22 @@ def show(report: ParityReport) -> None:
             stdout.print(line, highlight=False, markup=False)
 
 
+def _say_how_turns_ended(sides: UrlSides) -> None:
+    if sides.sync_timed_out:
+        stdout.print(
+            f"[yellow]the sync's watermark did not pass a turn within {sides.sync_timeout_s:g} s"
+            f" (after {sides.waited_for_sync} that it did): later turns were "
+            f"{sides.settle_seconds:g} s apart, and a difference may be sync lag[/yellow]"
+        )
+    elif sides.waited_for_sync:
+        stdout.print(f"{sides.waited_for_sync} turns waited for the sync's watermark")
+    else:
+        stdout.print(
+            f"no sync watermark found ({StateSettings.from_env(os.environ).where}): "
+            f"turns were {sides.settle_seconds:g} s apart"
+        )
+
+
 def _write(report: ParityReport, junit: Path | None, markdown: Path | None) -> None:
     for path, text in ((junit, report.junit()), (markdown, report.markdown())):
         if path is not None:
@@ -142,9 +161,18 @@ def run_command(
         typer.Option(
             "--settle",
             min=0.0,
-            help="With URLs: seconds each side's turn waits for the sync to copy its writes.",
+            help="With URLs and no sync watermark to follow: seconds between the sides' turns.",
         ),
     ] = DEFAULT_SETTLE_SECONDS,
+    sync_timeout: Annotated[
+        float,
+        typer.Option(
+            "--sync-timeout",
+            min=0.0,
+            help="With URLs: how long a turn waits for the sync's watermark (STRANGLER_STATE) "
+            "to pass it before the run stops following the sync.",
+        ),
+    ] = DEFAULT_SYNC_TIMEOUT_SECONDS,
     plan: PlanOption = None,
 ) -> None:
     """Run the contract scenarios on both sides; non-zero exit on any mismatch."""
@@ -164,12 +192,24 @@ def run_command(
     if not scenarios:
         stdout.print("[red]error:[/red] no contract scenario exercises those endpoints")
         raise typer.Exit(2)
-    sides = InProcessSides() if legacy is None else UrlSides(legacy, extracted or "", settle)
+    sides = (
+        InProcessSides()
+        if legacy is None
+        else UrlSides(
+            legacy,
+            extracted or "",
+            settle,
+            watermark_for(StateSettings.from_env(os.environ)),
+            sync_timeout,
+        )
+    )
     try:
         report = run_suite(scenarios, the_plan, sides, on_result=_progress)
     finally:
         sides.close()
     show(report)
+    if isinstance(sides, UrlSides):
+        _say_how_turns_ended(sides)
     path = results_path(results)
     # With --endpoint, other endpoints were only touched in passing: keep their earlier results.
     report.write_results(path, only=routes or None)

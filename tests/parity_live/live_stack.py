@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 class LiveStack:
     router: str  # every route forced to extracted: the extracted side
     monolith: str  # the legacy side, straight to the monolith
+    var: Path  # the stack's state: the sync publishes its watermark there
 
 
 @contextmanager
@@ -39,4 +40,4 @@ def running_pair(tmp: Path) -> Iterator[LiveStack]:
                 timeout=10,
             )
             assert flipped.status_code == 200, flipped.text
-        yield LiveStack(stack.router, f"http://127.0.0.1:{stack.port + 1}")
+        yield LiveStack(stack.router, f"http://127.0.0.1:{stack.port + 1}", stack.var)
