@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from migration_plan.plan import Mode
 from router.access_log import AccessLog
 from router.body import BodyTimeout, BodyTooLarge, ClientDisconnected, RequestBody
-from router.canary import goes_to_service, sticky_key
+from router.canary import goes_to_service, key_source, sticky_key
 from router.forwarding import (
     Forwarder,
     UpstreamError,
@@ -288,6 +288,7 @@ class Proxy:
             return EXTRACTED
         if flag.mode is Mode.CANARY:
             key = sticky_key(flag.sticky_key, dict(headers), client)
+            self._stats.record_canary_key(flag.route, key_source(key))
             return EXTRACTED if goes_to_service(key, flag.canary_percent) else LEGACY
         return LEGACY
 

@@ -16,6 +16,8 @@ from migration_plan.parity.redact import Sensitive, default_redactor
 SIDES = ("legacy", "extracted")
 MAX_FIELDS_PER_ROUTE = 200  # distinct (field, kind) pairs kept per route; the rest is pooled
 OTHER_FIELDS = "(other fields)"
+MAX_KEY_SOURCES = 8  # distinct sticky-key sources kept per route (a plan reload may change it)
+OTHER_SOURCES = "(other)"
 
 
 def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -88,6 +90,9 @@ class RouteStats:
     mismatches: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=20))
     # (where, kind) -> in how many comparisons: Diffy's per-field view
     fields: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # canary decisions by what keyed them: the sticky key's spec, or `client_ip` when the
+    # request carried no such key (a "50%" canary keyed on one address is not 50% of callers)
+    key_sources: Counter[str] = field(default_factory=Counter)
 
 
 class Stats:
@@ -156,6 +161,13 @@ class Stats:
             )
         ]
 
+    def record_canary_key(self, route: str, source: str) -> None:
+        """Count one canary decision by the source of its sticky key (canary.key_source)."""
+        sources = self.route(route).key_sources
+        if source not in sources and len(sources) >= MAX_KEY_SOURCES:
+            source = OTHER_SOURCES
+        sources[source] += 1
+
     def record_fallback(self, route: str) -> None:
         self.route(route).fallbacks += 1
 
@@ -172,6 +184,7 @@ class Stats:
             },
             "shadow": {k: getattr(stats.shadow, k) for k in ShadowStats.__slots__},
             "fallbacks": stats.fallbacks,
+            "canary_keys": dict(sorted(stats.key_sources.items())),
         }
 
     def mismatch_examples(self, route: str | None = None) -> list[dict[str, Any]]:

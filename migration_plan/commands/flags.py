@@ -29,7 +29,7 @@ from migration_plan.parity.redact import default_redactor
 from migration_plan.plan import Mode
 from migration_plan.plan.transitions import next_stage
 from migration_plan.state.control import Control, ControlError, FlipRefused, FlipRequest
-from migration_plan.state.views import mode_text, resolve_route, status_row
+from migration_plan.state.views import canary_keys_text, mode_text, resolve_route, status_row
 
 
 def register(app: typer.Typer) -> None:
@@ -89,6 +89,7 @@ def register(app: typer.Typer) -> None:
                 gate_text,
             )
         console.print(table)
+        _print_canary_keys(rows)
         if any(row["overridden"] for row in rows):
             console.print("* overridden at runtime (see `strangler plan diff`)")
         if health.get("state_store"):
@@ -325,6 +326,24 @@ def _diff_summary(endpoint: str | None, json_output: bool) -> None:
                 markup=False,
                 highlight=False,
             )
+
+
+def _print_canary_keys(rows: list[dict[str, Any]]) -> None:
+    """Which key each canary's decisions really used: a canary keyed on one client address
+    sends everyone behind it to one side, whatever its percentage says."""
+    keyed = [row for row in rows if row.get("canary_keys")]
+    if not keyed:
+        return
+    console = out()
+    console.print("canary sticky keys (decisions since the router started):")
+    for row in keyed:
+        keys = row["canary_keys"]
+        warning = ""
+        if keys["key"] != "client_ip" and keys["client_address"] == keys["decisions"]:
+            warning = f" (no request carried the {keys['key']} key: split by client address)"
+        console.print(
+            f"  {row['route']}: {canary_keys_text(keys)}{warning}", markup=False, highlight=False
+        )
 
 
 def _compared(shadow: dict[str, Any] | None) -> str:

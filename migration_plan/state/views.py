@@ -75,8 +75,40 @@ def status_row(view: dict[str, Any]) -> dict[str, Any]:
             "in_flight": int(shadow.get("in_flight", 0)),
             "skipped": {k: int(shadow.get(k, 0)) for k in SKIPPED if shadow.get(k)},
         },
+        "canary_keys": canary_keys(str(view.get("sticky_key", "token")), stats),
         "gate": view.get("gate"),
     }
+
+
+CLIENT_IP = "client_ip"  # router/canary.py: the key a request without the sticky key falls to
+
+
+def canary_keys(spec: str, stats: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Which key the route's canary decisions REALLY used: the configured one, or the client
+    address because the request did not carry it. None before any canary decision."""
+    counts = {str(k): int(v) for k, v in ((stats or {}).get("canary_keys") or {}).items()}
+    decisions = sum(counts.values())
+    if not decisions:
+        return None
+    keyed = counts.get(spec, 0)
+    return {
+        "key": spec,
+        "decisions": decisions,
+        "keyed": keyed,
+        # By choice (`sticky_key: client_ip`) or because the request lacked the key.
+        "client_address": counts.get(CLIENT_IP, 0) if spec != CLIENT_IP else 0,
+        "other": decisions - keyed - (counts.get(CLIENT_IP, 0) if spec != CLIENT_IP else 0),
+    }
+
+
+def canary_keys_text(keys: dict[str, Any]) -> str:
+    """`token: 0 of 120 decisions, client address: 120` (a key of its own: just the count)."""
+    text = f"{keys['key']}: {keys['keyed']} of {keys['decisions']} decisions"
+    if keys["key"] != CLIENT_IP:
+        text += f", client address: {keys['client_address']}"
+    if keys["other"]:
+        text += f", an earlier key: {keys['other']}"
+    return text
 
 
 def mode_text(state: dict[str, Any]) -> str:

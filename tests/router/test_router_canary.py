@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from router.canary import BUCKETS, bucket, goes_to_service, sticky_key
+from router.canary import BUCKETS, bucket, goes_to_service, key_source, sticky_key
 
 pytestmark = pytest.mark.unit
 
@@ -40,9 +40,28 @@ def test_the_bearer_token_is_the_default_key() -> None:
     assert sticky_key("token", headers, "1.2.3.4") == "token=s3cret"
 
 
+def test_any_authorization_scheme_is_a_credential_and_keeps_its_scheme_in_the_key() -> None:
+    def key(value: str) -> str:
+        return sticky_key("token", {"authorization": value}, "1.2.3.4")
+
+    assert key("Token eyJhbGciOi.x.y") == "token=token eyJhbGciOi.x.y"
+    assert key("Basic dTpw") == "token=basic dTpw"
+    assert key("raw-api-key") == "token=raw-api-key"  # a scheme-less token, as some apps send
+    # The scheme is case-insensitive and whitespace around and between does not count...
+    assert key("  TOKEN \t eyJ.x.y  ") == key("token eyJ.x.y") == "token=token eyJ.x.y"
+    # ...but the credential is case-sensitive, and another scheme is another caller.
+    assert key("Token AbC") != key("Token abc")
+    assert key("Token abc") != key("Basic abc")
+
+
+def test_a_bearer_token_keeps_the_key_it_always_had_so_no_placed_caller_moves() -> None:
+    assert sticky_key("token", {"authorization": "bearer  s3cret "}, "ip") == "token=s3cret"
+
+
 def test_without_a_key_the_client_address_decides() -> None:
     assert sticky_key("token", {}, "1.2.3.4") == "client_ip=1.2.3.4"
-    assert sticky_key("token", {"authorization": "Basic x"}, "1.2.3.4") == "client_ip=1.2.3.4"
+    for empty in ("", "   ", "Bearer", "Bearer   ", "Token", "Negotiate"):
+        assert sticky_key("token", {"authorization": empty}, "1.2.3.4") == "client_ip=1.2.3.4"
     assert sticky_key("header:X-User", {}, "1.2.3.4") == "client_ip=1.2.3.4"
     assert sticky_key("cookie:sid", {"cookie": "other=1"}, "1.2.3.4") == "client_ip=1.2.3.4"
 
@@ -52,3 +71,10 @@ def test_header_and_cookie_keys_are_read_by_name() -> None:
     assert sticky_key("header:X-User", headers, "ip") == "header:X-User=u-7"
     assert sticky_key("cookie:sid", headers, "ip") == "cookie:sid=abc"
     assert sticky_key("client_ip", headers, "9.9.9.9") == "client_ip=9.9.9.9"
+
+
+def test_the_source_of_a_key_is_its_spec_or_the_client_address() -> None:
+    headers = {"authorization": "Token a=b", "cookie": "sid=x=y"}
+    assert key_source(sticky_key("token", headers, "ip")) == "token"
+    assert key_source(sticky_key("cookie:sid", headers, "ip")) == "cookie:sid"
+    assert key_source(sticky_key("header:X-User", headers, "ip")) == "client_ip"
