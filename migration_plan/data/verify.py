@@ -20,6 +20,15 @@ from sqlalchemy.engine import Engine
 
 from migration_plan.data import monolith_tables as m
 from migration_plan.data.backfill import target_metadata
+from migration_plan.data.verify_schema import (
+    MONOLITH_MAPPING,
+    VerifyError,
+    check_columns,
+    database_error,
+    service_mapping,
+)
+
+__all__ = ["SHARED", "TableParity", "VerifyError", "verify"]
 
 SHARED: dict[str, tuple[str, ...]] = {
     "auth": ("users", "sessions"),
@@ -54,20 +63,30 @@ def _normal(value: Any) -> Any:
     return value
 
 
-def _checksums(engine: Engine, table: sa.Table, columns: list[str]) -> dict[str, str]:
+def _checksums(
+    side: str, engine: Engine, table: sa.Table, columns: list[str], mapping: str
+) -> dict[str, str]:
     key = [c.name for c in table.primary_key.columns]
+    check_columns(side, engine, table, dict.fromkeys([*key, *columns]), mapping)
     query = sa.select(*(table.c[name] for name in columns)).order_by(*(table.c[k] for k in key))
     sums: dict[str, str] = {}
-    with engine.connect() as conn:
-        for row in conn.execute(query).mappings():
-            normal = {name: _normal(row[name]) for name in columns}
-            text = json.dumps(normal, sort_keys=True, default=str)
-            sums["/".join(str(row[k]) for k in key)] = hashlib.sha256(text.encode()).hexdigest()
+    try:
+        with engine.connect() as conn:
+            for row in conn.execute(query).mappings():
+                normal = {name: _normal(row[name]) for name in columns}
+                text = json.dumps(normal, sort_keys=True, default=str)
+                digest = hashlib.sha256(text.encode()).hexdigest()
+                sums["/".join(str(row[k]) for k in key)] = digest
+    except sa.exc.SQLAlchemyError as exc:  # what the schema check cannot see (types, rights)
+        raise database_error(side, engine, table.name, exc) from None
     return sums
 
 
 def verify(service: str, monolith: Engine, target: Engine) -> list[TableParity]:
-    """Each shared table's parity (differing keys sorted, as text)."""
+    """Each shared table's parity (differing keys sorted, as text).
+
+    Raises VerifyError, naming the database, table and column, when a database lacks what the
+    mapping names or fails while being read."""
     if service not in SHARED:
         raise ValueError(f"unknown service {service!r}: expected one of {', '.join(SHARED)}")
     service_tables = target_metadata(service).tables
@@ -75,8 +94,8 @@ def verify(service: str, monolith: Engine, target: Engine) -> list[TableParity]:
     for name in SHARED[service]:
         ours, theirs = m.metadata.tables[name], service_tables[name]
         columns = [c.name for c in ours.columns if c.name in theirs.c]
-        left = _checksums(monolith, ours, columns)
-        right = _checksums(target, theirs, columns)
+        left = _checksums("monolith", monolith, ours, columns, MONOLITH_MAPPING)
+        right = _checksums(service, target, theirs, columns, service_mapping(service))
         report.append(
             TableParity(
                 table=name,
