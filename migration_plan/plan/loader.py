@@ -17,6 +17,7 @@ from migration_plan.plan.model import (
     Endpoint,
     GateOverride,
     GateSettings,
+    ParitySuite,
     Path,
     Plan,
     ShadowSettings,
@@ -161,6 +162,7 @@ _MODELS: dict[tuple[str, ...], type[BaseModel]] = {
     ("endpoints", "*"): Endpoint,
     ("endpoints", "*", "parity"): ParityRules,
     ("gates",): GateSettings,
+    ("parity",): ParitySuite,
     ("endpoints", "*", "gates"): GateOverride,
 }
 

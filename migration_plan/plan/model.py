@@ -100,6 +100,14 @@ class ProposedRule(_Strict):
         return self
 
 
+class ParitySuite(_Strict):
+    """Where `strangler parity run`, `parity baseline` and the pytest plugin find the scenarios."""
+
+    # A folder of scenario files (docs/parity.md), relative to the plan file; unset: the
+    # package's own contract scenarios (migration_plan/scenarios, the worked example's).
+    scenarios: str | None = Field(default=None, min_length=1)
+
+
 class Endpoint(_Strict):
     """One route flag: which side answers an endpoint, and how it moves over."""
 
@@ -149,6 +157,7 @@ class Plan(_Strict):
     gates: GateSettings = Field(default_factory=GateSettings)
     # table -> the upstream (service) that owns it once its phase is done; for data sync and seams
     tables: dict[str, str] = Field(default_factory=dict)
+    parity: ParitySuite = Field(default_factory=ParitySuite)
 
     def gates_for(self, endpoint: Endpoint) -> GateSettings:
         """The plan's gates with the endpoint's own overrides applied."""
