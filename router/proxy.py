@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from migration_plan.plan import Mode
+from migration_plan.plan import Mode, Plan, parse_route
 from router.access_log import AccessLog
 from router.body import BodyTimeout, BodyTooLarge, ClientDisconnected, RequestBody
 from router.canary import goes_to_service, key_source, sticky_key
@@ -86,6 +86,7 @@ class Proxy:
         self._access_log = access_log
         self._event_log = event_log
         self._trusted = TrustedProxies(settings.trusted_proxies)
+        self._writes_nothing: tuple[Plan | None, frozenset[str]] = (None, frozenset())
 
     async def __call__(
         self, scope: Scope, receive: Receive, send: Send, path: str | BadPath | None = None
@@ -196,11 +197,27 @@ class Proxy:
             )
         finally:
             # After the answer: whatever the write committed is committed by now.
-            self._shadower.note_write(ex.method, flag.service if flag is not None else None)
+            if self._may_have_written(ex.status, flag, table):
+                self._shadower.note_write(ex.method, flag.service if flag is not None else None)
             # A read's mirror starts once the user has the whole answer ("or after" in the
             # design): on two cores a concurrent mirror competes with the user's own request.
             if mirror is not None:
                 self._shadower.launch(mirror)
+
+    def _may_have_written(self, status: int, flag: RouteFlag | None, table: RouteTable) -> bool:
+        """Whether an answer may have committed a write the sync now owes. A refusal (4xx)
+        committed nothing (the contract: bad input changes nothing), nor does a route the plan
+        lists in `shadow.writes_nothing`; counting them kept every read after a stock check in
+        flight. No answer (0) or a 5xx may have committed anything."""
+        if 400 <= status < 500:
+            return False
+        if flag is None:
+            return True
+        plan, quiet = self._writes_nothing
+        if plan is not table.plan:  # a new plan: its list, parsed once
+            quiet = frozenset(str(parse_route(r)) for r in table.plan.shadow.writes_nothing)
+            self._writes_nothing = (table.plan, quiet)
+        return flag.route not in quiet
 
     async def _forward(
         self,

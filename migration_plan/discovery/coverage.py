@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from migration_plan.discovery.routes import DiscoveredRoute
 from migration_plan.plan import Endpoint, Plan
+from migration_plan.plan.templates import SAFE_METHODS as SAFE
 
 MISSING_FROM_PLAN = "missing_from_plan"
 NOT_IN_MONOLITH = "not_in_monolith"
@@ -15,7 +16,6 @@ NOT_IMPLEMENTED = "not_implemented"
 TEMPLATE_MISMATCH = "template_mismatch"
 METHOD_MISMATCH = "method_mismatch"
 UNKNOWN_SERVICE = "unknown_service"
-SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 SIMILAR = 0.85  # difflib ratio above which two paths are one route spelled two ways
 
 Key = tuple[str, tuple[str, ...]]

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from migration_plan.discovery.routes import DiscoveredRoute
+from migration_plan.plan.templates import SAFE_METHODS
 
 UNASSIGNED = "TODO"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def plan_skeleton(

@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from migration_plan.parity import ParityRules
-from migration_plan.plan.templates import RouteTemplate, parse_route
+from migration_plan.plan.templates import SAFE_METHODS, RouteTemplate, parse_route
 
 STICKY_KEY_PATTERN = re.compile(
     r"^(token|client_ip|header:[A-Za-z0-9!#$%&'*+.^_`|~-]+|cookie:[^\s;=,]+)$"
@@ -60,6 +60,9 @@ class ShadowSettings(_Strict):
     # its user): a difference is in flight while the sync owes a write to any of them. A service
     # not listed is taken to read everything (the cautious default).
     reads: dict[str, tuple[str, ...]] = {}
+    # Routes whose method is unsafe but whose answers commit nothing (a stock check is a POST):
+    # their answers never make a later difference in flight.
+    writes_nothing: tuple[str, ...] = ()
 
 
 class GateSettings(_Strict):
@@ -221,4 +224,19 @@ def plan_problems(plan: Plan) -> list[tuple[Path, str]]:
                 problems.append(
                     (("shadow", "reads", service), f"{name!r} is not a declared upstream ({names})")
                 )
+    for index, route in enumerate(plan.shadow.writes_nothing):
+        where = ("shadow", "writes_nothing", index)
+        quiet = plan.endpoint(route) if _parses(route) else None
+        if quiet is None:
+            problems.append((where, f"{route!r} is not an endpoint of the plan"))
+        elif quiet.template.method in SAFE_METHODS:
+            problems.append((where, f"{route!r}: a {quiet.template.method} writes nothing anyway"))
     return problems
+
+
+def _parses(route: str) -> bool:
+    try:
+        parse_route(route)
+    except ValueError:
+        return False
+    return True

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})  # RFC 9110 9.2.1: they change nothing
 _LITERAL = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@-]+$")
 _PARAM = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 

@@ -105,6 +105,20 @@ def test_the_repository_plan_has_gates_and_table_owners() -> None:
             "plan.yaml:6: shadow.reads.products: "
             "'orders' is not a declared upstream (legacy, products)",
         ),
+        (
+            'shadow: {writes_nothing: ["POST /api/stock/verify"]}\n',
+            "plan.yaml:6: shadow.writes_nothing[0]: "
+            "'POST /api/stock/verify' is not an endpoint of the plan",
+        ),
+        (
+            'shadow: {writes_nothing: ["GET /api/products/{id}"]}\n',
+            "plan.yaml:6: shadow.writes_nothing[0]: "
+            "'GET /api/products/{id}': a GET writes nothing anyway",
+        ),
+        (
+            'shadow: {writes_nothing: ["stock check"]}\n',
+            "plan.yaml:6: shadow.writes_nothing[0]: 'stock check' is not an endpoint of the plan",
+        ),
     ],
 )
 def test_each_plan_wide_error_names_file_line_field_and_what_is_allowed(

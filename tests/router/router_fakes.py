@@ -57,6 +57,10 @@ def fake_legacy() -> flask.Flask:
     def product(pid: int) -> Any:
         return {"id": pid, "name": "The Fig Tree", "price": "19.99"}
 
+    @app.post("/api/refused")
+    def refused() -> Any:
+        return {"error": {"code": "conflict", "message": "Already there"}}, 409
+
     @app.route("/boom", methods=["GET"])
     def boom() -> Any:
         return {"error": {"code": "internal_error", "message": "Internal server error"}}, 500

@@ -92,6 +92,37 @@ async def test_a_difference_is_in_flight_only_while_the_watermark_is_behind_the_
     assert 'strangler_router_shadow_outcomes_total{outcome="in_flight"' in outcomes
 
 
+STOCK_CHECK = endpoint("POST /api/stock/verify")
+QUIET_SHADOW = (
+    "shadow: {timeout_seconds: 0.5, max_concurrency: 2, max_body_bytes: 100,"
+    ' writes_nothing: ["POST /api/stock/verify"]}\n'
+)
+
+
+@pytest.mark.integration
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("write", "in_flight"),
+    [
+        ("/api/products/3", 1),  # legacy took it: the sync owes it
+        ("/api/refused", 0),  # legacy refused it (409): it committed nothing
+        ("/api/stock/verify", 0),  # a POST the plan says writes nothing
+    ],
+)
+async def test_only_an_answer_that_may_have_committed_makes_a_difference_in_flight(
+    rig_factory: Any, write: str, in_flight: int
+) -> None:
+    watermark = Watermark(0.0)  # the sync has published, and is behind
+    async with rig_factory(PRODUCT + STOCK_CHECK, shadow=QUIET_SHADOW) as rig:
+        rig.app.shadower.recent_writes = RecentWrites(30.0, watermark)
+        rig.products.product_name = "The Fog Tree"  # the service differs
+        await rig.client.post(write, json={"items": []})
+        await rig.client.get("/api/products/3")
+        await rig.app.shadower.drain()
+        shadow_stats = rig.app.stats.snapshot("GET /api/products/{id}")["shadow"]
+    assert (shadow_stats["in_flight"], shadow_stats["mismatched"]) == (in_flight, 1 - in_flight)
+
+
 @pytest.mark.integration
 @pytest.mark.anyio
 async def test_without_a_window_every_difference_is_a_mismatch(rig_factory: Any) -> None:
