@@ -30,6 +30,8 @@ from migration_plan.parity.report import (
     ParityReport,
 )
 from migration_plan.parity.runner import ScenarioResult
+from migration_plan.parity.scenario import Scenario
+from migration_plan.parity.scenario_files import ScenarioFileError, plan_scenarios
 from migration_plan.parity.sides import HttpSide, Side
 from migration_plan.parity.suite import (
     DEFAULT_SETTLE_SECONDS,
@@ -71,6 +73,16 @@ def _plan(option: Path | None) -> Plan:
         return load_plan(path, dict(os.environ))
     except (PlanError, OSError) as error:
         stdout.print(f"[red]error:[/red] the plan {path} is not usable:\n{error}")
+        raise typer.Exit(2) from None
+
+
+def _scenarios(the_plan: Plan, option: Path | None) -> tuple[Scenario, ...]:
+    """The scenarios of the folder the plan names (parity: {scenarios: DIR})."""
+    try:
+        return plan_scenarios(the_plan, resolve_plan(option, os.environ, Path.cwd()))
+    except ScenarioFileError as error:
+        stdout.print("[red]error:[/red] the scenario files are not usable:")
+        stdout.print(str(error), markup=False, highlight=False)
         raise typer.Exit(2) from None
 
 
@@ -180,7 +192,8 @@ def run_command(
         stdout.print("[red]error:[/red] give both --legacy URL and --extracted URL, or neither")
         raise typer.Exit(2)
     the_plan = _plan(plan)
-    scenarios = list(scenarios_for()) if not endpoint else []
+    every = _scenarios(the_plan, plan)
+    scenarios = list(every) if not endpoint else []
     routes: list[str] = []
     for route in endpoint or []:
         wanted = the_plan.endpoint(route)
@@ -188,7 +201,7 @@ def run_command(
             stdout.print(f"[red]error:[/red] {route!r} is not an endpoint of the plan")
             raise typer.Exit(2)
         routes.append(wanted.route)
-        scenarios += [s for s in scenarios_for(wanted.route) if s not in scenarios]
+        scenarios += [s for s in scenarios_for(wanted.route, every) if s not in scenarios]
     if not scenarios:
         stdout.print("[red]error:[/red] no contract scenario exercises those endpoints")
         raise typer.Exit(2)
@@ -316,7 +329,7 @@ def baseline_command(
     path = resolve_plan(plan, os.environ, Path.cwd())
     the_plan = _plan(path)
     text = path.read_text(encoding="utf-8")
-    scenarios = list(scenarios_for())
+    scenarios = list(_scenarios(the_plan, path))
     routes: list[str] = []
     if endpoint:
         for route in endpoint:

@@ -7,6 +7,10 @@ conftest). By default both sides run in-process on a fresh copy of the seeded da
 
     def test_cancel(run_scenario):
         run_scenario(my_scenario)  # fails with "step 3 ... /status: "pending" != "cancelled""
+
+    def test_all(run_scenario, parity_scenarios):  # the files the plan names
+        for scenario in parity_scenarios:
+            run_scenario(scenario)
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from .redact import default_redactor
 from .runner import ScenarioResult
 from .runner import run_scenario as run_pair
 from .scenario import Scenario
+from .scenario_files import plan_scenarios
 from .sides import HttpSide, Side
 from .suite import DEFAULT_SETTLE_SECONDS
 
@@ -72,10 +77,20 @@ def check(result: ScenarioResult, known: Known = ()) -> None:
         raise ParityFailure(f"scenario {result.scenario.name!r}:\n" + "\n".join(unexpected))
 
 
+def _plan_path(config: pytest.Config) -> Path:
+    return Path(_option(config, "--parity-plan", "PARITY_PLAN") or DEFAULT_PLAN)
+
+
 @pytest.fixture(scope="session")
 def parity_plan(pytestconfig: pytest.Config) -> Plan:
-    path = _option(pytestconfig, "--parity-plan", "PARITY_PLAN") or DEFAULT_PLAN
-    return load_plan(path)
+    return load_plan(_plan_path(pytestconfig))
+
+
+@pytest.fixture(scope="session")
+def parity_scenarios(pytestconfig: pytest.Config, parity_plan: Plan) -> tuple[Scenario, ...]:
+    """The scenarios of the folder the plan names (``parity: {scenarios: DIR}``; default the
+    package's contract scenarios), e.g. to run them all in one test."""
+    return plan_scenarios(parity_plan, _plan_path(pytestconfig))
 
 
 @pytest.fixture(scope="session")
