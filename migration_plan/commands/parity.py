@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from migration_plan.commands.parity_record import record_command
 from migration_plan.parity.baseline import (
     KEY,
     BaselineError,
@@ -396,5 +397,6 @@ def _show_proposals(proposals: dict[str, EndpointProposal], stopped: list[str]) 
 def register(app: typer.Typer) -> None:
     parity_app.command("run")(run_command)
     parity_app.command("baseline")(baseline_command)
+    parity_app.command("record")(record_command)
     app.add_typer(parity_app, name="parity")
     app.command("replay")(replay_command)
