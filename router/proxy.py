@@ -32,8 +32,8 @@ from router.headers import (
 )
 from router.metrics import RouterMetrics
 from router.normalise import BadPath, request_path
-from router.responses import send_error
-from router.routing import RouteFlag, RouteTable
+from router.responses import send_error, send_not_found, send_redirect
+from router.routing import REDIRECT, Resolved, RouteFlag, RouteTable
 from router.settings import RouterSettings
 from router.shadow import IDEMPOTENT, MAX_RESPONSE_BYTES, SAFE, BodyTee, Mirror, Shadower
 from router.stats import Stats
@@ -165,7 +165,13 @@ class Proxy:
         has_body = (
             length is not None and length > 0 or any(k == "transfer-encoding" for k, _ in headers)
         )
-        flag = table.match(ex.method, path)
+        # The path decided on is the path forwarded (a trailing-slash spelling may become
+        # its route's own spelling, or be answered here: the plan's `trailing_slash`).
+        resolved = table.resolve(ex.method, path)
+        if resolved.answer is not None:
+            await self._answer_spelling(send, ex, resolved, scope.get("query_string", b""))
+            return
+        flag, path = resolved.flag, resolved.path
         client = scope.get("client")
         client_host = client[0] if client else None
         if flag is not None:
@@ -218,6 +224,19 @@ class Proxy:
             quiet = frozenset(str(parse_route(r)) for r in table.plan.shadow.writes_nothing)
             self._writes_nothing = (table.plan, quiet)
         return flag.route not in quiet
+
+    async def _answer_spelling(
+        self, send: Send, ex: Exchange, resolved: Resolved, query: bytes
+    ) -> None:
+        """A redirect or refusal of a route's other spelling; no backend is asked."""
+        assert resolved.flag is not None and resolved.answer is not None
+        ex.route, ex.side, ex.status = resolved.flag.route, ROUTER, resolved.answer
+        headers = [(b"x-request-id", ex.request_id.encode("latin-1")), *self._side_headers(ex)]
+        if resolved.answer == REDIRECT:
+            location = resolved.path + ("?" + query.decode("latin-1") if query else "")
+            await send_redirect(send, location, headers)
+        else:
+            await send_not_found(send, headers)
 
     async def _forward(
         self,

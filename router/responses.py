@@ -51,6 +51,25 @@ async def send_json(
     await send_bytes(send, status, body, "application/json", headers or [])
 
 
+# Werkzeug's own routing 404 (`NotFound().get_body()`), which docs/contract.md keeps for every
+# path the monolith has no rule for: a router refusal of such a path looks like legacy's.
+NOT_FOUND_HTML = (
+    b"<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
+    b"<p>The requested URL was not found on the server. If you entered the URL manually please "
+    b"check your spelling and try again.</p>\n"
+)
+
+
+async def send_not_found(send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+    await send_bytes(send, 404, NOT_FOUND_HTML, "text/html; charset=utf-8", headers)
+
+
+async def send_redirect(send: Send, location: str, headers: list[tuple[bytes, bytes]]) -> None:
+    """308: the same method and body, at `location` (RFC 9110 section 15.4.9)."""
+    location_header = (b"location", location.encode("latin-1"))
+    await send_bytes(send, 308, b"", "text/plain; charset=utf-8", [location_header, *headers])
+
+
 async def send_error(
     send: Send,
     status: int,

@@ -1,7 +1,9 @@
 """The route table: compiled once from the plan (plus runtime overrides), swapped whole, looked up.
 
 Per method: a dict for static paths, and a segment trie for templates where a static segment beats
-`{param}` at each position. Anything unmatched belongs to the legacy catch-all.
+`{param}` at each position. Anything unmatched belongs to the legacy catch-all. A path with a
+trailing slash is another spelling of the route without one; the plan's `trailing_slash` policy
+says what it is (`resolve`).
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from migration_plan.plan import (
     Plan,
     RouteTemplate,
     ShadowSettings,
+    TrailingSlash,
     Upstream,
     parse_route,
 )
+
+REDIRECT, NOT_FOUND = 308, 404
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,16 @@ class RouteFlag:
     phase: int
     overridden: bool = False
     parity: ParityRules = field(default_factory=ParityRules)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """What the router does with one request path: the route (None: the catch-all), the exact
+    path it forwards (the one it decided on), or a status it answers itself instead."""
+
+    flag: RouteFlag | None
+    path: str
+    answer: int | None = None  # REDIRECT (to `path`) or NOT_FOUND
 
 
 @dataclass(slots=True)
@@ -100,6 +115,25 @@ class RouteTable:
             return self._match("GET", path)  # HEAD is GET without a body, on both sides
         return found
 
+    def resolve(self, method: str, path: str) -> Resolved:
+        """`match`, with the plan's `trailing_slash` policy for `/route/` when only `/route` is
+        a route. The forwarded path is always the one decided on: `match` forwards `/route`
+        (a Werkzeug legacy answers `/route/` 404 and a Starlette service would redirect it, so
+        forwarding the slashed spelling would let the two sides give different answers)."""
+        flag = self.match(method, path)
+        policy = self.plan.trailing_slash
+        if flag is not None or policy is TrailingSlash.LEGACY or not _slashed(path):
+            return Resolved(flag, path)
+        canonical = path.rstrip("/")  # normalise_path leaves at most one trailing slash
+        flag = self.match(method, canonical)
+        if flag is None:
+            return Resolved(None, path)  # not a spelling of any route: the catch-all's
+        if policy is TrailingSlash.MATCH:
+            return Resolved(flag, canonical)
+        if policy is TrailingSlash.REDIRECT:
+            return Resolved(flag, canonical, REDIRECT)
+        return Resolved(flag, path, NOT_FOUND)
+
     def _match(self, method: str, path: str) -> RouteFlag | None:
         static = self.static.get(method)
         if static is not None:
@@ -119,6 +153,10 @@ class RouteTable:
             if flag.template.key == key:
                 return flag
         return None
+
+
+def _slashed(path: str) -> bool:
+    return path.endswith("/") and path != "/"
 
 
 def effective_flag(endpoint: Endpoint, override: RouteOverride | None) -> RouteFlag:

@@ -9,6 +9,7 @@ from migration_plan.plan.model import (
     Mode,
     Plan,
     ShadowSettings,
+    TrailingSlash,
     Upstream,
     plan_problems,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "PlanProblem",
     "RouteTemplate",
     "ShadowSettings",
+    "TrailingSlash",
     "Upstream",
     "apply_env_overrides",
     "env_var_for",

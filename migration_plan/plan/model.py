@@ -32,6 +32,16 @@ class Mode(StrEnum):
     EXTRACTED = "extracted"
 
 
+class TrailingSlash(StrEnum):
+    """What the router does with the other spelling of a route: its path plus a trailing slash
+    (the plan declares routes without one). docs/plan.md#trailing-slashes"""
+
+    LEGACY = "legacy"  # not the route: the legacy catch-all answers it, as Werkzeug decides
+    MATCH = "match"  # the route, by its flag, forwarded without the slash
+    REDIRECT = "redirect"  # 308 from the router to the route's own spelling
+    REFUSE = "refuse"  # 404 from the router, as Werkzeug's strict_slashes answers it
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -160,6 +170,7 @@ class Plan(_Strict):
     gates: GateSettings = Field(default_factory=GateSettings)
     # table -> the upstream (service) that owns it once its phase is done; for data sync and seams
     tables: dict[str, str] = Field(default_factory=dict)
+    trailing_slash: TrailingSlash = TrailingSlash.LEGACY
     parity: ParitySuite = Field(default_factory=ParitySuite)
 
     def gates_for(self, endpoint: Endpoint) -> GateSettings:
