@@ -144,8 +144,13 @@ def backfill(
             counts = report.tables.setdefault(copy.target, TableCount())
             with _reaching(target_url, f"{service}_service database"):
                 for batch in _batches(source, copy, batch_size):
-                    with target.begin() as conn:
-                        inserted, updated = merge(conn, tables[copy.target], batch, copy.key)
+                    try:
+                        with target.begin() as conn:
+                            inserted, updated = merge(
+                                conn, tables[copy.target], batch, copy.key, copy.identity
+                            )
+                    except IdCollision as collision:
+                        raise BackfillError(f"{service}: {collision}") from None
                     counts.read += len(batch)
                     counts.inserted += inserted
                     counts.updated += updated
@@ -175,15 +180,26 @@ def _batches(source: Engine, copy: Copy, size: int) -> Iterator[list[dict[str, A
         yield [copy.row({k: v for k, v in row.items() if k != cursor_key}) for row in rows]
 
 
+class IdCollision(Exception):
+    """Both sides minted the same id for different entities: the row already there under that
+    key names another entity (its identity columns differ), so it is never overwritten."""
+
+
 def merge(
-    conn: Connection, table: sa.Table, rows: Sequence[dict[str, Any]], key: tuple[str, ...]
+    conn: Connection,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    key: tuple[str, ...],
+    identity: tuple[str, ...] = (),
 ) -> tuple[int, int]:
-    """Update the rows whose key exists, insert the others; (inserted, updated)."""
+    """Update the rows whose key exists, insert the others; (inserted, updated). With
+    `identity` (columns that never change for an entity: a user's email, a product's SKU), an
+    existing row whose identity differs raises IdCollision and nothing is written."""
     if not rows:
         return 0, 0
     key_columns = [table.c[name] for name in key]
     wanted = [tuple(row[name] for name in key) for row in rows]
-    existing: set[tuple[Any, ...]] = set()
+    existing: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for start in range(0, len(wanted), 500):  # keep the IN list within every driver's limits
         chunk = wanted[start : start + 500]
         condition = (
@@ -191,7 +207,17 @@ def merge(
             if len(key_columns) == 1
             else sa.tuple_(*key_columns).in_(chunk)
         )
-        existing.update(tuple(r) for r in conn.execute(sa.select(*key_columns).where(condition)))
+        found = sa.select(*key_columns, *(table.c[name] for name in identity)).where(condition)
+        existing.update((tuple(r[: len(key)]), tuple(r[len(key) :])) for r in conn.execute(found))
+    for row, k in zip(rows, wanted, strict=True):
+        if k in existing and identity and existing[k] != tuple(row[name] for name in identity):
+            here = dict(zip(identity, existing[k], strict=True))
+            theirs = {name: row[name] for name in identity}
+            raise IdCollision(
+                f"{table.name} {dict(zip(key, k, strict=True))}: this database's row is another "
+                f"entity ({here} here, {theirs} in the copy): both sides minted the same id; "
+                "nothing was overwritten"
+            )
     updates = [row for row, k in zip(rows, wanted, strict=True) if k in existing]
     inserts = [row for row, k in zip(rows, wanted, strict=True) if k not in existing]
     if inserts:

@@ -91,7 +91,7 @@ class LegacyBridge:
                 f"user.registered {row['id']}: the monolith already has {row['email']!r} "
                 f"as user {taken[0]}"
             )
-        merge(conn, users, [row], ("id",))
+        merge(conn, users, [row], ("id",), identity=("email",))
 
     def _session_created(self, conn: Connection, event: Mapping[str, Any]) -> None:
         data = event["data"]

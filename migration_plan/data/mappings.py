@@ -47,6 +47,13 @@ class Copy:
     key: tuple[str, ...]
     sources: tuple[str, ...]
     row: Callable[[Row], dict[str, Any]] = field(default=as_is)
+    # Columns that never change for an entity: a row under the same key with other values is
+    # another entity both sides gave one id, and merge() refuses to overwrite it.
+    identity: tuple[str, ...] = ()
+
+
+# Natural keys of the tables both sides create rows in (neither changes: docs/contract.md).
+IDENTITY = {"users": ("email",), "products": ("sku",)}
 
 
 def _plain(table: sa.Table, target: str | None = None) -> Copy:
@@ -57,6 +64,7 @@ def _plain(table: sa.Table, target: str | None = None) -> Copy:
         cursor=pk,
         key=(pk.name,),
         sources=(table.name,),
+        identity=IDENTITY.get(table.name, ()),
     )
 
 

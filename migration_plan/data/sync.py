@@ -26,7 +26,7 @@ from extracted.common.events import Event
 from migration_plan.data import monolith_tables as m
 from migration_plan.data.backfill import _advance_sequence, merge, target_metadata
 from migration_plan.data.legacy_bridge import LegacyBridge
-from migration_plan.data.mappings import SERVICES, Copy, copies
+from migration_plan.data.mappings import IDENTITY, SERVICES, Copy, copies
 from migration_plan.data.ownership import LEGACY, flows_to_monolith, flows_to_service
 
 Owners = Callable[[], Mapping[str, str]]
@@ -106,7 +106,8 @@ class FromMonolith:
             if copy.target == "sessions":  # a logout: the token is gone at the source
                 conn.execute(sa.delete(table).where(table.c.token == key))
             return 0
-        inserted, updated = merge(conn, table, [copy.row(dict(row)) for row in rows], copy.key)
+        copied = [copy.row(dict(row)) for row in rows]
+        inserted, updated = merge(conn, table, copied, copy.key, copy.identity)
         _advance_sequence(conn, table, copy)
         return inserted + updated
 
@@ -155,7 +156,7 @@ class ToMonolith:
         with self.services[back.service].connect() as source:
             query = sa.select(*columns).where(picked == _key(picked, aggregate_id))
             rows = [dict(row) for row in source.execute(query).mappings()]
-        inserted, updated = merge(conn, target, rows, back.key)
+        inserted, updated = merge(conn, target, rows, back.key, IDENTITY.get(back.table, ()))
         if inserted:
             _advance_sequence(conn, target, Copy(back.table, sa.select(), picked, back.key, ()))
         return inserted + updated

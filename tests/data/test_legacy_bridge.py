@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from extracted.common.events import Event, InMemoryPublisher
+from migration_plan.data.backfill import IdCollision
 from migration_plan.data.legacy_bridge import BridgeError, LegacyBridge
 
 from .conftest import dump
@@ -101,6 +102,17 @@ def test_an_email_held_by_another_monolith_user_is_refused(
     with pytest.raises(BridgeError, match="already has 'alice@example.com'"):
         bridge.apply(Event("user.registered", "user", "40", {**USER, "email": "alice@example.com"}))
     assert all(u["id"] != 40 for u in dump(monolith_url, "users", "id"))
+
+
+def test_a_user_id_the_monolith_gave_someone_else_is_never_overwritten(
+    bridge: LegacyBridge, monolith_url: str
+) -> None:
+    # Both sides registered a user at once and minted the same id: the monolith's own user 2
+    # (alice) must not become the service's user.
+    before = dump(monolith_url, "users", "id")
+    with pytest.raises(IdCollision, match=r"users \{'id': 2\}.*alice@example.com.*dora@"):
+        bridge.apply(Event("user.registered", "user", "2", {**USER, "id": 2}))
+    assert dump(monolith_url, "users", "id") == before
 
 
 def test_the_monolith_accepts_the_bridged_token(bridge: LegacyBridge, monolith_url: str) -> None:
