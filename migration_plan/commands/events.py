@@ -305,7 +305,7 @@ def verify_command(
     show: Annotated[int, typer.Option("--show", min=0, help="Keys listed per kind.")] = 20,
 ) -> None:
     """Row counts and per-row checksums of the tables the monolith and SERVICE share."""
-    from migration_plan.data.verify import verify
+    from migration_plan.data.verify import VerifyError, verify
 
     if service not in SERVICES:
         fail(f"unknown service {service!r}: expected one of {', '.join(SERVICES)}")
@@ -313,6 +313,9 @@ def verify_command(
     target = make_engine(target_url or service_database_url(service))
     try:
         report = verify(service, monolith, target)
+    except VerifyError as error:  # a schema it does not know: say what, never a traceback
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
     finally:
         monolith.dispose()
         target.dispose()

@@ -69,11 +69,6 @@ def test_a_missing_table_is_named_with_the_tables_that_are_there(tmp_path: Path)
         verify_urls(source, target)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the VerifyError catch in migration_plan/commands/events.py verify_command "
-    "(owned by another engineer; the change is in the issue-12 report)",
-)
 def test_the_cli_exits_2_with_the_message_and_no_traceback(tmp_path: Path) -> None:
     source = database(tmp_path / "m.db", monolith_tables.metadata, drop=("products", "category"))
     target = database(tmp_path / "p.db", target_metadata("products"))
