@@ -45,8 +45,10 @@ from migration_plan.data.event_metrics import (
 from migration_plan.data.mappings import SERVICES
 from migration_plan.data.ownership import LEGACY, table_owners
 from migration_plan.data.sync import FromMonolith, ToMonolith
+from migration_plan.state.redis_store import RedisStateStore
 from migration_plan.state.settings import StateSettings
 from migration_plan.state.watermark import watermark_for
+from router.runtime import RuntimeState
 
 log = logging.getLogger("migration_plan.events")
 
@@ -58,6 +60,7 @@ SOURCES = (LEGACY, *SERVICES)
 STREAMS = ("user", "session", "product", "order")
 SYNC_GROUPS = (*(f"sync-to-{s}" for s in SERVICES), "sync-to-legacy")
 OWNERS_REFRESH_SECONDS = 2.0
+OWNERS_READ_TIMEOUT_SECONDS = 5.0
 
 MetricsPort = Annotated[
     int | None,
@@ -91,13 +94,22 @@ def read_owners(environ: Mapping[str, str]) -> dict[str, str]:
     settings = StateSettings.from_env(environ)
     overrides: Mapping[str, Any] = {}
     if settings.STRANGLER_STATE != "memory":
-        overrides = asyncio.run(build_state(settings).overrides())
+        overrides = asyncio.run(_read_overrides(build_state(settings, one_shot=True)))
     routes = [
         {"service": components.get(flag.service, flag.service), "mode": flag.mode.value}
         for flag in compile_table(plan, overrides).flags
     ]
     declared = {table: components.get(owner, owner) for table, owner in plan.tables.items()}
     return table_owners(declared, routes)
+
+
+async def _read_overrides(state: RuntimeState) -> Mapping[str, Any]:
+    """One read, bounded (a hung read would stall every sync thread behind LiveOwners' lock)."""
+    try:
+        return await asyncio.wait_for(state.overrides(), OWNERS_READ_TIMEOUT_SECONDS)
+    finally:
+        if isinstance(state, RedisStateStore):
+            await state.aclose()
 
 
 class LiveOwners:

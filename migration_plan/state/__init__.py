@@ -10,10 +10,13 @@ from migration_plan.state.settings import StateSettings
 from router.runtime import InMemoryRuntimeState, RuntimeState, StateStoreUnavailable
 
 
-def build_state(settings: StateSettings) -> RuntimeState:
-    """The store the settings name (nothing is connected until first use)."""
+def build_state(settings: StateSettings, *, one_shot: bool = False) -> RuntimeState:
+    """The store the settings name (nothing is connected until first use). `one_shot`: for a
+    read or two and `aclose()`, not a long-lived process (Redis: no change listener)."""
     if settings.STRANGLER_STATE == "redis":
-        return RedisStateStore(settings.REDIS_URL, settings.STRANGLER_STATE_PREFIX)
+        return RedisStateStore(
+            settings.REDIS_URL, settings.STRANGLER_STATE_PREFIX, listen=not one_shot
+        )
     if settings.STRANGLER_STATE == "memory":
         return InMemoryRuntimeState()
     return FileStateStore(settings.state_path)

@@ -46,8 +46,13 @@ class RedisStateStore:
         *,
         refresh_seconds: float = 5.0,
         timeout_seconds: float = 1.0,
+        listen: bool = True,
     ) -> None:
         self.url = url
+        # A one-shot reader (a CLI, the sync's ownership re-read) does not listen: every read
+        # goes to Redis, and no pub/sub task is left for its event loop to cancel on the way out
+        # (cancelled mid-read, its pubsub.aclose() can wait forever: the sync hung there).
+        self.listen = listen
         self.prefix = prefix
         self.refresh_seconds = refresh_seconds
         self._redis: Redis = Redis.from_url(
@@ -79,7 +84,8 @@ class RedisStateStore:
         return self.prefix + "changes"
 
     async def overrides(self) -> Mapping[str, RouteOverride]:
-        self._start_listener()
+        if self.listen:
+            self._start_listener()
         fresh = time.monotonic() - self._read_at < self.refresh_seconds
         if self._listening and not self._stale and fresh:
             return dict(self._cache)

@@ -170,3 +170,33 @@ def test_the_cli_works_directly_on_the_redis_store(
         )
     finally:
         asyncio.run(cleanup(redis_url, key_prefix))
+
+
+def test_the_syncs_ownership_reads_never_hang_on_the_redis_store(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sync re-reads ownership every 2 s, each time in a fresh event loop. A store that
+    # listened left a pub/sub task whose cancellation hung asyncio.run by the 4th read, and the
+    # whole sync with it (every group waits on the ownership lock).
+    import threading
+
+    from migration_plan.commands.events import read_owners
+
+    key_prefix = prefix()
+    environ = {
+        "ROUTER_PLAN": str(Path(__file__).resolve().parents[2] / "migration_plan" / "plan.yaml"),
+        "STRANGLER_STATE": "redis",
+        "REDIS_URL": redis_url,
+        "STRANGLER_STATE_PREFIX": key_prefix,
+    }
+    owners: list[dict[str, str]] = []
+
+    def read_many() -> None:
+        for _ in range(20):
+            owners.append(read_owners(environ))
+
+    reader = threading.Thread(target=read_many, daemon=True)
+    reader.start()
+    reader.join(60)
+    assert not reader.is_alive(), f"hung after {len(owners)} reads"
+    assert len(owners) == 20 and owners[0]["products"] == "legacy"
