@@ -92,7 +92,11 @@ def direct_control(environ: dict[str, str], note: str = "") -> DirectControl:
     except PlanError as exc:
         fail(f"the plan is not usable:\n{exc}")
     return DirectControl(
-        plan, build_state(settings), settings, read_parity_results(environ), note=note
+        plan,
+        build_state(settings, one_shot=True),
+        settings,
+        read_parity_results(environ),
+        note=note,
     )
 
 
