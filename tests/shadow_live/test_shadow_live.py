@@ -158,8 +158,7 @@ def _exercise(
         live.switches[upstream].deviation = deviation
         try:
             # Mostly reads after the mix's own setup writes: a read while the sync owes a write
-            # it shows is in flight, and on PostgreSQL + Redis an order event retried behind
-            # its product keeps order answers owed as long as writes go on.
+            # it shows is in flight (a stock check, a POST, owes nothing: shadow.writes_nothing).
             Mix(f"http://127.0.0.1:{live.port}", total=200, seed=len(route), reads=3000).run()
             after = live.settled()
         finally:
@@ -206,10 +205,7 @@ def test_shadow_evidence_on_postgresql_with_redis(
     }
     try:
         with live_stack(tmp_path, env) as live:
-            # Open (closing note of stop 17): here most comparisons during the deviation runs
-            # stay in flight, so deviations are judged on SQLite only; on PostgreSQL + Redis
-            # the 1,000-request mix must still give no false mismatch.
-            _exercise(live, report, "postgresql+redis", [])
+            _exercise(live, report, "postgresql+redis", DEVIATIONS)
     finally:
         with admin.connect() as conn:
             for name in names.values():
