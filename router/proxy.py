@@ -12,6 +12,7 @@ from migration_plan.plan import Mode, Plan, parse_route
 from router.access_log import AccessLog
 from router.body import BodyTimeout, BodyTooLarge, ClientDisconnected, RequestBody
 from router.canary import goes_to_service, key_source, sticky_key
+from router.credentials import UNKNOWN, Credentials, credentials_for
 from router.forwarding import (
     Forwarder,
     UpstreamError,
@@ -87,6 +88,7 @@ class Proxy:
         self._event_log = event_log
         self._trusted = TrustedProxies(settings.trusted_proxies)
         self._writes_nothing: tuple[Plan | None, frozenset[str]] = (None, frozenset())
+        self._credential_policy: tuple[Plan | None, Credentials] = (None, UNKNOWN)
 
     async def __call__(
         self, scope: Scope, receive: Receive, send: Send, path: str | BadPath | None = None
@@ -365,7 +367,15 @@ class Proxy:
             shows=frozenset((flag.service, *reads[flag.service]))
             if flag.service in reads
             else None,
+            credentials=self._credentials(table),
         )
+
+    def _credentials(self, table: RouteTable) -> Credentials:
+        plan, credentials = self._credential_policy
+        if plan is not table.plan:  # a new plan: its policy, its hook imported once
+            credentials = credentials_for(table.plan.shadow)
+            self._credential_policy = (table.plan, credentials)
+        return credentials
 
     async def _send(
         self, request: UpstreamRequest, upstream: str, body: RequestBody

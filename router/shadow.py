@@ -19,6 +19,7 @@ from migration_plan.parity import ObservedResponse, ParityRules, compare_respons
 from migration_plan.parity.capture import entry_from_mirror
 from migration_plan.parity.corpus import CorpusRecorder
 from migration_plan.parity.redact import default_redactor
+from router.credentials import UNKNOWN, Credentials, only_the_credential_differs, swapped
 from router.forwarding import Forwarder, UpstreamError, UpstreamRequest
 from router.in_flight import RecentWrites
 from router.metrics import RouterMetrics
@@ -120,6 +121,7 @@ class Mirror:
     asked: Observed | str | None = None  # a write's answer, asked before legacy (`ask_first`)
     shows: frozenset[str] | None = None  # whose data the answer shows (None: anyone's)
     owed: bool = False  # the sync still owed a write it shows when the service answered
+    credentials: Credentials = UNKNOWN  # the plan's `shadow.credentials`
 
 
 class Shadower:
@@ -223,11 +225,14 @@ class Shadower:
 
     async def _ask(self, mirror: Mirror, body: bytes) -> Observed | str:
         """The service's answer, or the outcome that stands for it (`failed`, `too_large`)."""
+        headers = swapped(mirror.credentials, mirror.headers)
+        if headers is None:  # the hook knows no service credential for this caller
+            return "credentials"
         recent = self.recent_writes
         watermark = None if recent is None else await recent.watermark()  # before it answers
         try:
             async with asyncio.timeout(mirror.timeout):
-                extracted = await self._fetch(mirror, body)
+                extracted = await self._fetch(mirror, body, headers)
         except (UpstreamError, TimeoutError) as exc:
             self._metrics.upstream_errors.labels("shadow", getattr(exc, "kind", "timeout")).inc()
             return "failed"
@@ -258,6 +263,10 @@ class Shadower:
             return
         legacy = Observed(status, headers, legacy_body)
         verdict = self._comparator(legacy, extracted, mirror.parity)
+        if not verdict.matched and not mirror.credentials.known:
+            if only_the_credential_differs(mirror.headers, status, extracted.status):
+                self._skip(mirror.route, "credentials")  # each side knows its own tokens only
+                return
         if verdict.matched:
             outcome = "explained" if verdict.explained else "match"
         elif mirror.owed:
@@ -298,11 +307,11 @@ class Shadower:
         if self.recent_writes is not None and method not in SAFE:
             self.recent_writes.wrote(service)
 
-    async def _fetch(self, mirror: Mirror, body: bytes) -> Observed | None:
+    async def _fetch(self, mirror: Mirror, body: bytes, headers: Headers) -> Observed | None:
         request = UpstreamRequest(
             method=mirror.method,
             url=mirror.url,
-            headers=[*mirror.headers, SHADOW_HEADER],
+            headers=[*headers, SHADOW_HEADER],
             body=body if body or mirror.method not in SAFE else None,
             timeout=mirror.timeout,
         )

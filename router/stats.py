@@ -80,6 +80,7 @@ class ShadowStats:
     failed: int = 0  # the service errored or timed out
     in_flight: int = 0  # differed while the sync still owed a write (not a comparison)
     explained: int = 0  # compared, and agreed under a plan rule (timestamps, ignore, ...)
+    credentials: int = 0  # one side refused the caller's credential, the sides' own (skipped)
 
 
 @dataclass(slots=True)

@@ -16,6 +16,7 @@ from pydantic import (
 )
 
 from migration_plan.parity import ParityRules
+from migration_plan.plan.hooks import HookError, resolve_hook
 from migration_plan.plan.templates import SAFE_METHODS, RouteTemplate, parse_route
 
 STICKY_KEY_PATTERN = re.compile(
@@ -73,6 +74,20 @@ class ShadowSettings(_Strict):
     # Routes whose method is unsafe but whose answers commit nothing (a stock check is a POST):
     # their answers never make a later difference in flight.
     writes_nothing: tuple[str, ...] = ()
+    # Whether a caller's credential means the same caller on both sides. `unknown` (the default,
+    # for two apps that each issue their own tokens): a difference where exactly one side refused
+    # the credential (401/403) is skipped as `credentials`, never a mismatch. `shared`: the sides
+    # accept each other's (the worked example: the sync copies sessions both ways). `hook`:
+    # `credentials_hook` ("module:function") maps the caller's Authorization value to the
+    # service's for the mirror (None: not known there, the comparison is skipped as credentials).
+    credentials: Literal["unknown", "shared", "hook"] = "unknown"
+    credentials_hook: str | None = None
+
+    @model_validator(mode="after")
+    def _hook_with_hook(self) -> ShadowSettings:
+        if (self.credentials == "hook") != (self.credentials_hook is not None):
+            raise ValueError("credentials_hook is required with credentials: hook, and only then")
+        return self
 
 
 class GateSettings(_Strict):
@@ -235,6 +250,11 @@ def plan_problems(plan: Plan) -> list[tuple[Path, str]]:
                 problems.append(
                     (("shadow", "reads", service), f"{name!r} is not a declared upstream ({names})")
                 )
+    if plan.shadow.credentials_hook is not None:
+        try:
+            resolve_hook(plan.shadow.credentials_hook)
+        except HookError as error:
+            problems.append((("shadow", "credentials_hook"), str(error)))
     for index, route in enumerate(plan.shadow.writes_nothing):
         where = ("shadow", "writes_nothing", index)
         quiet = plan.endpoint(route) if _parses(route) else None

@@ -29,7 +29,7 @@ def resolve_route(routes: list[dict[str, Any]], wanted: str) -> dict[str, Any]:
 
 
 # Mirrors that never became a comparison, by reason (router/stats.py ShadowStats).
-SKIPPED = ("sampled_out", "not_shadowable", "too_large", "dropped", "failed")
+SKIPPED = ("sampled_out", "not_shadowable", "too_large", "dropped", "failed", "credentials")
 
 
 def _percent(value: float | None) -> str:
