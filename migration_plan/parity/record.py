@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -21,7 +21,7 @@ import yaml
 from .corpus import SECRET_HEADERS, CorpusEntry
 from .redact import MARK, default_redactor
 from .scenario import PLACEHOLDER, Scenario, Step
-from .scenario_files import scenario_document
+from .scenario_files import scenario_document, strings_in
 
 Grouping = Literal["endpoint", "session"]
 # What a client library adds on its own or the transport decides: never part of a scenario.
@@ -115,7 +115,7 @@ def _step(entry: CorpusEntry, tokens: dict[str, str]) -> Step:
             content = redactor.text(request.body.decode("utf-8", "replace")).encode()
     path = redactor.text(request.path)
     query = {k: redactor.text(v) for k, v in request.query}
-    texts = [path, *query.values(), *headers.values(), *_strings(body)]
+    texts = [path, *query.values(), *headers.values(), *strings_in(body)]
     return Step(
         entry.endpoint,
         request.method,
@@ -138,17 +138,6 @@ def _session(entry: CorpusEntry) -> str | None:
             found = MARK.search(credential)
             return found[0].removeprefix("[redacted:").rstrip("]") if found else None
     return None
-
-
-def _strings(value: Any) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from _strings(item)
 
 
 def _slug(name: str) -> str:

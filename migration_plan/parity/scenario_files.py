@@ -484,7 +484,12 @@ def _unknown_placeholders(
     for step, origin in zip(scenario.steps, origins, strict=True):
         used: list[str] = []
         if step.templated:
-            texts = [step.path, *step.query.values(), *step.headers.values(), *_strings(step.json)]
+            texts = [
+                step.path,
+                *step.query.values(),
+                *step.headers.values(),
+                *strings_in(step.json),
+            ]
             used = [m.group(1) for text in texts for m in PLACEHOLDER.finditer(text)]
         used += [step.auth] if step.auth else []
         for name in dict.fromkeys(used):
@@ -499,15 +504,16 @@ def _unknown_placeholders(
         known |= {capture.name for capture in step.captures}
 
 
-def _strings(value: Any) -> Iterator[str]:
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string inside a JSON value (where placeholders and personal data can hide)."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, list):
         for item in value:
-            yield from _strings(item)
-    elif isinstance(value, dict):
+            yield from strings_in(item)
+    elif isinstance(value, Mapping):
         for item in value.values():
-            yield from _strings(item)
+            yield from strings_in(item)
 
 
 def _problem(
