@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.table import Table
 
 from migration_plan.commands.connect import (
@@ -18,8 +19,12 @@ from migration_plan.commands.connect import (
     out,
     run,
 )
-from migration_plan.plan import Mode, Plan, PlanError, load_plan
+from migration_plan.plan import Mode, Plan, PlanError, Upstream, load_plan
 from migration_plan.state.control import Control
+
+if TYPE_CHECKING:
+    from migration_plan.discovery.routes import DiscoveredRoute
+    from migration_plan.discovery.sources import Source
 
 PlanOption = Annotated[
     Path | None, typer.Option("--plan", help="The plan file (default ROUTER_PLAN).")
@@ -33,10 +38,10 @@ def _plan_path(option: Path | None) -> Path:
     return resolve_plan(option, os.environ, Path.cwd())
 
 
-def _load(option: Path | None) -> Plan:
+def _load(option: Path | None, *, env: bool = True) -> Plan:
     path = _plan_path(option)
     try:
-        return load_plan(path, dict(os.environ))
+        return load_plan(path, dict(os.environ) if env else None)
     except PlanError as exc:
         fail(f"the plan is not usable:\n{exc}")
 
@@ -66,39 +71,30 @@ def _where(where: str, path: Path, lines: dict[int, int]) -> str:
     return where
 
 
-def upstream_services(plan: Plan) -> dict[str, str]:
-    """Plan upstream -> extracted service (`products`, `products_service`, `products-svc`...)."""
-    from migration_plan.stack.components import SERVICES
-
-    names = {s.name for s in SERVICES}
-    mapping = {}
-    for upstream in plan.upstreams:
-        stem = upstream.lower().replace("-", "_").split("_", 1)[0]
-        if upstream != plan.legacy and stem in names:
-            mapping[upstream] = stem
-    return mapping
-
-
 def register(app: typer.Typer) -> None:
     plan_app = typer.Typer(help="The migration plan against the apps and the runtime state.")
     app.add_typer(plan_app, name="plan", no_args_is_help=True)
 
     @plan_app.command("check")
     def check_command(plan_file: PlanOption = None, json_output: JsonOption = False) -> None:
-        """Compare the plan with the monolith's url_map and each service's routes (exit 1 on
-        problems): endpoints missing from the plan, unimplemented ones, template and method
-        mismatches."""
-        from migration_plan.discovery.apps import all_service_routes, monolith_routes
+        """Compare the plan with the routes of the apps its upstreams name (`app:` or `openapi:`;
+        exit 1 on problems): endpoints missing from the plan, unimplemented ones, template and
+        method mismatches."""
+        from migration_plan.discovery.apps import PlanSourceError, plan_routes
         from migration_plan.discovery.coverage import check_coverage
 
-        plan = _load(plan_file)
-        monolith = monolith_routes()
-        services = all_service_routes()
+        # Without the UPSTREAM_<NAME>_URL overrides: check reads no URL, and an override
+        # rebuilds the upstream from its url alone (its app/openapi would be lost).
+        plan = _load(plan_file, env=False)
         path = _plan_path(plan_file)
+        try:
+            monolith, services = plan_routes(plan, path)
+        except PlanSourceError as error:
+            fail(f"{path}: {error}", code=2)
         lines = endpoint_lines(path)
         findings = [
             replace(f, where=_where(f.where, path, lines))
-            for f in check_coverage(plan, monolith, services, upstream_services(plan))
+            for f in check_coverage(plan, monolith, services, {n: n for n in services})
         ]
         if json_output:
             payload = {
@@ -127,21 +123,46 @@ def register(app: typer.Typer) -> None:
 
     @plan_app.command("init")
     def init_command(
+        legacy: Annotated[
+            str,
+            typer.Option(
+                "--legacy",
+                help="The monolith: MODULE:APP (a Flask app or a no-argument factory), or its "
+                "OpenAPI document (.json/.yaml file or http(s) URL).",
+            ),
+        ],
+        services: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--service",
+                help="NAME=MODULE:APP (a FastAPI/Starlette app or factory) or NAME=OPENAPI; "
+                "repeat for each service, in phase order.",
+            ),
+        ] = None,
+        urls: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--url",
+                help="NAME=URL where the router reaches a side (legacy=... for the monolith); "
+                f"default {LEGACY_URL} for legacy, then the next ports in --service order.",
+            ),
+        ] = None,
         output: Annotated[
             Path | None, typer.Option("--output", help="Where (default ROUTER_PLAN).")
         ] = None,
         force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
     ) -> None:
         """Write a plan skeleton from the discovered routes (every endpoint on legacy)."""
-        from migration_plan.discovery.apps import all_service_routes, monolith_routes
         from migration_plan.discovery.skeleton import plan_skeleton
-        from migration_plan.stack.components import SERVICES
 
         target = output or _plan_path(None)
         if target.exists() and not force:
             fail(f"{target} exists; choose --output FILE or pass --force to overwrite it")
-        urls = {s.name: f"http://127.0.0.1:{8000 + s.offset}" for s in SERVICES}
-        text = plan_skeleton(monolith_routes(), all_service_routes(), urls, LEGACY_URL)
+        request = init_request(legacy, services or [], urls or [])
+        monolith, found = discover_for_init(request)
+        base = target.resolve().parent
+        sources = {name: _relative(source, base) for name, source in request.sources.items()}
+        text = plan_skeleton(monolith, found, request.urls, request.urls["legacy"], sources)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         out().print(f"wrote {target}; review it, then run `strangler plan check`", markup=False)
@@ -243,3 +264,80 @@ def plan_runtime_diff(
             {"route": view["route"], "plan": planned, "runtime": runtime, "last_flip": last_flip}
         )
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class InitRequest:
+    """`plan init`'s flags, checked: upstream -> source (`legacy` first), upstream -> URL."""
+
+    sources: dict[str, Source]
+    urls: dict[str, str]
+    flags: dict[str, str]  # upstream -> the flag that named it, for errors
+
+
+def init_request(legacy: str, services: list[str], urls: list[str]) -> InitRequest:
+    """Parse the flags; a bad one fails with exit 2 naming the flag (nothing is written)."""
+    from migration_plan.discovery.sources import DiscoveryError, parse_named, parse_source
+
+    def bad(flag: str, message: str) -> NoReturn:
+        fail(f"{flag}: {message}", code=2)
+
+    try:
+        sources = {"legacy": parse_source(legacy)}
+    except DiscoveryError as error:
+        bad("--legacy", str(error))
+    flags = {"legacy": "--legacy"}
+    for text in services:
+        try:
+            name, value = parse_named(text)
+            if name in sources:
+                raise DiscoveryError(
+                    f"{name!r} is {'the monolith' if name == 'legacy' else 'given twice'}"
+                )
+            sources[name] = parse_source(value)
+        except DiscoveryError as error:
+            bad(f"--service {text}", str(error))
+        flags[name] = f"--service {name}"
+    first_port = int(LEGACY_URL.rsplit(":", 1)[1])
+    chosen = {name: f"http://127.0.0.1:{first_port + i}" for i, name in enumerate(sources)}
+    for text in urls:
+        try:
+            name, url = parse_named(text)
+        except DiscoveryError as error:
+            bad(f"--url {text}", str(error))
+        if name not in sources:
+            bad(f"--url {text}", f"{name!r} is not legacy or a --service ({', '.join(sources)})")
+        try:
+            chosen[name] = Upstream(url=url).url
+        except ValidationError as error:
+            bad(f"--url {text}", error.errors()[0]["msg"].removeprefix("Value error, "))
+    return InitRequest(sources, chosen, flags)
+
+
+def discover_for_init(
+    request: InitRequest,
+) -> tuple[list[DiscoveredRoute], dict[str, list[DiscoveredRoute]]]:
+    """Every side's routes; one that cannot be read fails with exit 2 naming its flag."""
+    from migration_plan.discovery.apps import MONOLITH, discover
+    from migration_plan.discovery.sources import DiscoveryError
+
+    found: dict[str, list[DiscoveredRoute]] = {}
+    for name, source in request.sources.items():
+        try:
+            found[name] = discover(
+                MONOLITH if name == "legacy" else name,
+                source,
+                service=name != "legacy",
+                base=Path.cwd(),
+            )
+        except DiscoveryError as error:
+            fail(f"{request.flags[name]}: {error}", code=2)
+    return found.pop("legacy"), found
+
+
+def _relative(source: Source, base: Path) -> tuple[str, str]:
+    """(field, value) for the plan; a document file relative to the plan's folder, as the plan
+    reads it."""
+    if source.kind == "app" or source.is_url:
+        return source.kind, source.location
+    return source.kind, os.path.relpath(Path.cwd() / source.location, base)

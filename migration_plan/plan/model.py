@@ -52,6 +52,11 @@ class Upstream(_Strict):
 
     url: str
     timeout_seconds: float = Field(default=10.0, gt=0, le=600, strict=True)
+    # Where `strangler plan check` finds this side's routes (never used to serve traffic): `app`,
+    # "package.module:app" (an app object, or a factory called with no arguments), or `openapi`,
+    # its OpenAPI document (a .json/.yaml/.yml file relative to the plan file, or an http(s) URL).
+    app: str | None = None
+    openapi: str | None = None
 
     @field_validator("url")
     @classmethod
@@ -59,6 +64,26 @@ class Upstream(_Strict):
         if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", value):
             raise ValueError(f"{value!r} is not an http(s) base URL like 'http://127.0.0.1:8001'")
         return value.rstrip("/")
+
+    @field_validator("app")
+    @classmethod
+    def _app_reference(cls, value: str) -> str:
+        if not re.match(r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$", value):
+            raise ValueError(f"{value!r} is not 'package.module:app' (or ':create_app')")
+        return value
+
+    @field_validator("openapi")
+    @classmethod
+    def _openapi_location(cls, value: str) -> str:
+        if not re.match(r"^https?://\S+$|^\S.*\.(json|ya?ml)$", value):
+            raise ValueError(f"{value!r} is not an http(s) URL or a .json/.yaml/.yml file")
+        return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Upstream:
+        if self.app is not None and self.openapi is not None:
+            raise ValueError("give app or openapi, not both")
+        return self
 
 
 class ShadowSettings(_Strict):

@@ -66,10 +66,10 @@ def test_the_repository_plan_passes_plan_check_against_the_real_apps() -> None:
 BROKEN = """\
 version: 1
 upstreams:
-  legacy: {url: "http://127.0.0.1:8001"}
-  products: {url: "http://127.0.0.1:8003"}
-  orders: {url: "http://127.0.0.1:8004"}
-  billing: {url: "http://127.0.0.1:8009"}
+  legacy: {url: "http://127.0.0.1:8001", app: "legacy_monolith.app:create_app"}
+  products: {url: "http://127.0.0.1:8003", app: "extracted.products_service.app:create_app"}
+  orders: {url: "http://127.0.0.1:8004", app: "extracted.orders_service.app:create_app"}
+  billing: {url: "http://127.0.0.1:8009", openapi: billing.json}
 legacy: legacy
 endpoints:
   - {route: "GET /api/products", phase: 3, service: products}
@@ -77,6 +77,7 @@ endpoints:
   - {route: "GET /api/product/{id}", phase: 3, service: products}
   - {route: "GET /api/orders/{id}", phase: 4, service: products}
   - {route: "GET /api/invoices", phase: 4, service: billing}
+  - {route: "GET /api/refunds", phase: 4, service: billing}
 """
 
 
@@ -84,6 +85,7 @@ endpoints:
 def test_a_broken_plan_fails_plan_check_with_the_right_findings(tmp_path: Path) -> None:
     plan = tmp_path / "plan.yaml"
     plan.write_text(BROKEN)
+    (tmp_path / "billing.json").write_text(json.dumps({"paths": {"/api/invoices": {"get": {}}}}))
     result = runner.invoke(cli, ["plan", "check", "--plan", str(plan), "--json"])
     assert result.exit_code == 1
     report = json.loads(result.output)
@@ -92,7 +94,8 @@ def test_a_broken_plan_fails_plan_check_with_the_right_findings(tmp_path: Path) 
     assert ("template_mismatch", "GET /api/product/{id}") in findings
     assert ("not_implemented", "GET /api/orders/{id}") in findings  # products does not serve it
     assert ("not_in_monolith", "GET /api/invoices") in findings
-    assert ("unknown_service", "GET /api/invoices") in findings
+    assert ("not_implemented", "GET /api/invoices") not in findings  # billing's OpenAPI has it
+    assert ("not_implemented", "GET /api/refunds") in findings
     assert ("missing_from_plan", "POST /api/orders") in findings
     assert ("missing_from_plan", "PATCH /api/products/{product_id}") not in findings  # PUT's twin
     assert ("missing_from_plan", "GET /api/products/{product_id}") not in findings  # product's
@@ -125,14 +128,26 @@ def test_plan_init_writes_a_skeleton_that_plan_check_accepts_and_never_overwrite
     tmp_path: Path,
 ) -> None:
     target = tmp_path / "plan.yaml"
-    assert runner.invoke(cli, ["plan", "init", "--output", str(target)]).exit_code == 0
+    init = ["plan", "init", *EXAMPLE_APPS, "--output", str(target)]
+    assert runner.invoke(cli, init).exit_code == 0
     text = target.read_text()
     assert 'route: "POST /api/orders"' in text and "service: orders" in text
+    assert 'orders: {url: "http://127.0.0.1:8004", timeout_seconds: 10, app: "extracted' in text
     check = runner.invoke(cli, ["plan", "check", "--plan", str(target)])
     assert check.exit_code == 0, check.output
-    again = runner.invoke(cli, ["plan", "init", "--output", str(target)])
+    again = runner.invoke(cli, init)
     assert again.exit_code == 1 and "pass --force" in again.output
-    assert runner.invoke(cli, ["plan", "init", "--output", str(target), "--force"]).exit_code == 0
+    assert runner.invoke(cli, [*init, "--force"]).exit_code == 0
+
+
+EXAMPLE_APPS = [
+    "--legacy",
+    "legacy_monolith.app:create_app",
+    *(
+        f"--service={name}=extracted.{name}_service.app:create_app"
+        for name in ("auth", "products", "orders")
+    ),
+]
 
 
 @pytest.mark.integration
@@ -154,3 +169,14 @@ def test_seams_on_the_real_monolith_show_orders_writing_products() -> None:
     assert "outbox" not in json.dumps(place["cross_domain"])  # the monolith's own table
     table = runner.invoke(cli, ["plan", "seams", "--plan", str(PLAN)]).output
     assert "WRITES products (products)" in table
+
+
+@pytest.mark.integration
+def test_the_older_discovery_calls_read_the_repository_plan() -> None:
+    from migration_plan.discovery.apps import all_service_routes, monolith_routes, service_routes
+
+    assert len(monolith_routes()) == 14
+    assert {r.route for r in service_routes("products")} >= {"GET /api/products/{product_id}"}
+    assert sorted(all_service_routes()) == ["auth", "orders", "products"]
+    with pytest.raises(LookupError, match="no service upstream named 'legacy'"):
+        service_routes("legacy")
