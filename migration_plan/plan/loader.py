@@ -81,7 +81,10 @@ def apply_env_overrides(
         if not url:
             continue
         try:
-            upstreams[key] = Upstream(url=url, timeout_seconds=upstream.timeout_seconds)
+            # Only the URL changes: the rest (timeout, app, openapi) is the file's.
+            upstreams[key] = Upstream.model_validate(
+                {**upstream.model_dump(exclude_none=True), "url": url}
+            )
         except ValidationError as exc:
             for problem in _from_validation(exc, name, lines or {}, ("upstreams", key)):
                 message = f"{problem.message} (from {env_var_for(key)})"

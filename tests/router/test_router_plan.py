@@ -223,6 +223,20 @@ def test_upstream_urls_can_be_overridden_per_upstream_from_the_environment() -> 
     assert plan.upstreams["legacy"].url == "http://127.0.0.1:8001"
 
 
+def test_an_environment_override_changes_the_url_only() -> None:
+    text = GOOD.replace(
+        'products: {url: "http://127.0.0.1:8003"}',
+        'products: {url: "http://127.0.0.1:8003", timeout_seconds: 3, app: "shop.api:app"}',
+    )
+    plan = parse_plan(text, "plan.yaml", env={"UPSTREAM_PRODUCTS_URL": "http://10.0.0.5:9000"})
+    products = plan.upstreams["products"]
+    assert (products.url, products.timeout_seconds, products.app) == (
+        "http://10.0.0.5:9000",
+        3,
+        "shop.api:app",
+    )
+
+
 def test_a_bad_environment_override_names_the_variable() -> None:
     with pytest.raises(PlanError, match="UPSTREAM_PRODUCTS_URL"):
         parse_plan(GOOD, "plan.yaml", env={"UPSTREAM_PRODUCTS_URL": "nope"})
