@@ -9,20 +9,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from extracted.common.bus.idempotent import processed_events_table
 from extracted.common.bus.outbox import outbox_table
-
-# SQLite only autoincrements an INTEGER PRIMARY KEY; elsewhere ids are 64-bit, as in the monolith.
-Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from extracted.common.models import Id, service_metadata
 
 
 class Base(DeclarativeBase):
-    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 class User(Base):

@@ -10,24 +10,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from extracted.common.bus.idempotent import processed_events_table
 from extracted.common.bus.outbox import outbox_table
+from extracted.common.models import Id, service_metadata
 
-# SQLite only autoincrements an INTEGER PRIMARY KEY; elsewhere ids are 64-bit, as in the monolith.
-Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Money = sa.Numeric(12, 2)
 MoneyTotal = sa.Numeric(14, 2)
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
 
 PENDING, CANCELLED = "pending", "cancelled"
 
 
 class Base(DeclarativeBase):
-    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = service_metadata()
 
 
 class Order(Base):
