@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -20,21 +19,13 @@ from migration_plan.state import RedisStateStore
 from router.app import RouterApp
 from router.routing import RouteOverride
 from router.runtime import StateStoreUnavailable
+from tests.support.polling import eventually_async
 
 pytestmark = [pytest.mark.redis, pytest.mark.integration]
 
 
 def prefix() -> str:
     return f"strangler:test:{uuid.uuid4().hex[:12]}:"
-
-
-async def eventually(check: Callable[[], bool], within: float, what: str) -> float:
-    started = time.monotonic()
-    while not check():
-        if time.monotonic() - started > within:
-            raise AssertionError(f"{what} not within {within}s")
-        await asyncio.sleep(0.02)
-    return time.monotonic() - started
 
 
 def mode_of(app: RouterApp) -> Mode:
@@ -72,7 +63,7 @@ async def test_a_flip_through_one_replica_reaches_the_other_within_a_second(
                 json={"route": PRODUCT, "mode": "shadow", "reason": "r", "actor": "a"},
             )
         assert response.status_code == 200
-        took = await eventually(lambda: mode_of(two) is Mode.SHADOW, 1.0, "the flip on two")
+        took = await eventually_async(lambda: mode_of(two) is Mode.SHADOW, 1.0, "the flip on two")
         history = await two.runtime.history()
         assert [r.after["mode"] for r in history] == ["shadow"] and took < 1.0
 
@@ -92,11 +83,11 @@ async def test_a_redis_outage_keeps_both_replicas_on_their_last_state_and_they_h
             await one.flip(
                 route=PRODUCT, mode=Mode.SHADOW, percent=None, actor="a", reason="before"
             )
-            await eventually(lambda: mode_of(two) is Mode.SHADOW, 1.0, "the first flip")
+            await eventually_async(lambda: mode_of(two) is Mode.SHADOW, 1.0, "the first flip")
 
             await proxy.cut()
             for app in (one, two):
-                await eventually(lambda a=app: not a.state_store_up, 3.0, "degraded")
+                await eventually_async(lambda a=app: not a.state_store_up, 3.0, "degraded")
                 async with client_for(app) as client:
                     ready = (await client.get("/_strangler/readyz")).json()
                     metrics = (await client.get("/metrics")).text
@@ -116,8 +107,8 @@ async def test_a_redis_outage_keeps_both_replicas_on_their_last_state_and_they_h
             )
             await proxy.restore()
             for app in (one, two):
-                await eventually(lambda a=app: a.state_store_up, 5.0, "healed")
-                await eventually(lambda a=app: mode_of(a) is Mode.LEGACY, 2.0, "caught up")
+                await eventually_async(lambda a=app: a.state_store_up, 5.0, "healed")
+                await eventually_async(lambda a=app: mode_of(a) is Mode.LEGACY, 2.0, "caught up")
                 async with client_for(app) as client:
                     assert (await client.get("/_strangler/readyz")).json()["status"] == "ready"
     finally:

@@ -29,6 +29,7 @@ from router.httpx_forwarder import HttpxForwarder
 from router.routing import RouteOverride
 from router.runtime import FlipRecord, InMemoryRuntimeState
 from router.settings import RouterSettings
+from tests.support.polling import eventually_async
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -73,12 +74,11 @@ async def side(app: RouterApp) -> str:
         return str((await client.get("/api/echo/1")).json()["side"])
 
 
-async def eventually(app: RouterApp, expected: str) -> None:
-    for _ in range(100):
-        if await side(app) == expected:
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"never became {expected}")
+async def becomes(app: RouterApp, expected: str) -> None:
+    async def serves_expected() -> bool:
+        return await side(app) == expected
+
+    await eventually_async(serves_expected, 2.0, f"serving {expected}")
 
 
 async def test_a_changed_plan_takes_effect_without_a_restart(tmp_path: Path) -> None:
@@ -88,7 +88,7 @@ async def test_a_changed_plan_takes_effect_without_a_restart(tmp_path: Path) -> 
     async with app.running():
         assert await side(app) == "extracted"
         plan.write_text(plan_yaml(endpoints("legacy")))  # lowering exposure: never gated
-        await eventually(app, "legacy")
+        await becomes(app, "legacy")
     history = await app.runtime.history()
     assert [(r.actor, r.before["mode"], r.after["mode"]) for r in history] == [
         ("plan", "extracted", "legacy")
@@ -105,10 +105,7 @@ async def test_a_plan_edit_raising_exposure_without_evidence_is_refused_and_repo
     app = build(plan, events)
     async with app.running():
         plan.write_text(plan_yaml(endpoints("extracted")))
-        for _ in range(100):
-            if app.plan_rejection is not None:
-                break
-            await asyncio.sleep(0.02)
+        await eventually_async(lambda: app.plan_rejection is not None, 2.0, "the rejection")
         assert await side(app) == "legacy"  # shadow still serves: users get the legacy answer
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://router.test"
@@ -133,10 +130,7 @@ async def test_a_broken_plan_is_logged_with_its_location_and_the_last_good_one_s
     app = build(plan, events)
     async with app.running():
         plan.write_text(plan_yaml(endpoints("extractd")))
-        for _ in range(100):
-            if "plan_rejected" in events.getvalue():
-                break
-            await asyncio.sleep(0.02)
+        await eventually_async(lambda: "plan_rejected" in events.getvalue(), 2.0, "the rejection")
         assert await side(app) == "extracted"
         plan.unlink()  # a vanished plan is rejected the same way
         await asyncio.sleep(0.1)
@@ -161,9 +155,9 @@ async def test_overrides_written_to_a_shared_store_by_another_worker_apply_here(
     async with app.running():
         assert await side(app) == "legacy"
         state.external["GET /api/echo/{id}"] = RouteOverride(Mode.EXTRACTED)
-        await eventually(app, "extracted")
+        await becomes(app, "extracted")
         state.external.clear()
-        await eventually(app, "legacy")
+        await becomes(app, "legacy")
 
 
 async def test_a_runtime_flip_survives_a_plan_reload(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from aiohttp.test_utils import TestServer
 
 from router.app import RouterApp, create_app
 from router.settings import RouterSettings
+from tests.support.polling import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.anyio]
 
@@ -40,10 +41,7 @@ def serve(app: RouterApp, **options: Any) -> Iterator[str]:
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
+    eventually(lambda: server.started, 10, "uvicorn started", every=0.02)
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     finally:

@@ -13,6 +13,7 @@ from router.app import create_app
 from router.server import protocol_for
 from router.settings import RouterSettings
 from tests.router.test_router_sockets import plan_text, quiet
+from tests.support.polling import eventually
 
 pytestmark = [pytest.mark.e2e]
 
@@ -28,10 +29,7 @@ def _serve(tmp_path: Path, settings: RouterSettings) -> tuple[uvicorn.Server, in
     config = uvicorn.Config(app, log_level="warning", access_log=False, http=protocol_for(settings))
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.02)
+    eventually(lambda: server.started, 10, "uvicorn started", every=0.02)
     return server, sock.getsockname()[1]
 
 

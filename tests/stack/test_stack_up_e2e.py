@@ -20,6 +20,7 @@ import pytest
 from migration_plan.stack.components import SERVICES
 from migration_plan.stack.locate import missing_modules, strangler_argv
 from migration_plan.stack.ports import port_is_free
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -217,13 +218,13 @@ def test_up_serves_through_the_router_and_ctrl_c_stops_every_child(
 
 
 def wait_for(done: Callable[[], bool], seconds: float, what: str, up: RunningUp) -> float:
-    """Poll `done` until true; return how long it took."""
-    started = time.monotonic()
-    while not done():
+    """Poll `done` until true, failing at once if `strangler up` exits; return how long it took."""
+
+    def running_and_done() -> bool:
         assert up.process.poll() is None, f"strangler up exited while waiting for {what}"
-        assert time.monotonic() - started < seconds, f"no {what} in {seconds}s:\n{up.output.text}"
-        time.sleep(0.05)
-    return time.monotonic() - started
+        return done()
+
+    return eventually(running_and_done, seconds, what, detail=lambda: up.output.text)
 
 
 def answers(url: str) -> bool:
