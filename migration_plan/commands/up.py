@@ -1,4 +1,5 @@
-"""`strangler up`: the whole stack on this machine (SQLite, demo data), in the foreground."""
+"""`strangler up`: a stack file's processes on this machine, in the foreground (default: the
+worked example on SQLite with demo data)."""
 
 from __future__ import annotations
 
@@ -17,19 +18,20 @@ from rich.console import Console
 from migration_plan.commands import COMMAND_MODULES
 from migration_plan.plan import PlanError, load_plan
 from migration_plan.stack import locate, ports, state
-from migration_plan.stack.components import ROUTER, SERVICES
 from migration_plan.stack.display import crash_message, event_message, print_ready
-from migration_plan.stack.prepare import Step, preparation
+from migration_plan.stack.from_file import (
+    Inputs,
+    build_from_file,
+    map_upstreams,
+    plan_upstream_owner,
+)
+from migration_plan.stack.prepare import Step, selected
 from migration_plan.stack.restarts import GiveUp, RestartPolicy
 from migration_plan.stack.run_steps import StepFailed, run_stages
 from migration_plan.stack.settings import RestartSettings
+from migration_plan.stack.stackfile import StackProblem, load_stack_file
 from migration_plan.stack.supervisor import ComponentFailed, Crashed, Event, Supervisor
-from migration_plan.stack.wiring import (
-    Stack,
-    build_stack,
-    overridden_upstreams,
-    upstream_components,
-)
+from migration_plan.stack.wiring import Stack, overridden_upstreams
 
 console = Console(highlight=False)
 stderr = Console(stderr=True, highlight=False)
@@ -47,28 +49,46 @@ def _interrupt(signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
-def describe_stack(router_port: int | None, plan: Path | None, *, need_plan: bool) -> Stack:
+def describe_stack(
+    router_port: int | None, plan: Path | None, stack_file: Path | None, *, need_plan: bool
+) -> Stack:
     environ = dict(os.environ)
     cwd = Path.cwd()
     var_dir = (cwd / environ.get("STRANGLER_VAR_DIR", "var")).resolve()
     plan_path = locate.resolve_plan(plan, environ, cwd)
+    stack_path = locate.resolve_stack(stack_file, environ, cwd)
     try:
-        assignment = ports.assign_ports(environ, router_port)
-        upstreams = upstream_components(load_plan(plan_path, env={})) if need_plan else {}
-        for variable in overridden_upstreams(upstreams, environ):
-            console.print(
-                f"[yellow]note:[/] {variable}={environ[variable]} (yours) overrides the stack's"
+        described = load_stack_file(stack_path)
+    except StackProblem as exc:
+        # 2, as for a bad option: the file given is unusable and nothing was started.
+        stderr.print(
+            "[bold red]error:[/] the stack file is not usable (set STRANGLER_STACK or --stack):",
+            soft_wrap=True,
+        )
+        stderr.print(str(exc), markup=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    try:
+        owner = plan_upstream_owner(described)
+        upstreams: dict[str, str] | None = None
+        if need_plan and owner is not None and owner.plan_upstreams is not None:
+            targets = owner.plan_upstreams
+            upstreams = map_upstreams(
+                load_plan(plan_path, env={}), targets.legacy, targets.services
             )
-        return build_stack(
-            environ,
-            ports=assignment,
-            upstreams=upstreams,
+            for variable in overridden_upstreams(upstreams, environ):
+                console.print(
+                    f"[yellow]note:[/] {variable}={environ[variable]} (yours) overrides the stack's"
+                )
+        inputs = Inputs(
+            environ=environ,
             var_dir=var_dir,
             python=sys.executable,
             strangler=locate.strangler_argv(),
             plan_path=plan_path,
             admin_token=environ.get("ROUTER_ADMIN_TOKEN") or secrets.token_urlsafe(32),
+            router_port=router_port,
         )
+        return build_from_file(described, inputs, name=str(stack_path), upstreams=upstreams)
     except ports.StackConfigError as exc:
         fail(str(exc))
     except PlanError as exc:
@@ -79,14 +99,10 @@ def prepare(stack: Stack, *, seed: bool, backfill: bool) -> None:
     def done(step: Step, seconds: float) -> None:
         console.print(f"  [green]ok[/] {step.name} [dim]({seconds:.1f}s)[/]")
 
-    stages = preparation(
-        stack,
-        strangler=locate.strangler_argv(),
-        python=sys.executable,
-        seed=seed,
-        backfill=backfill,
-    )
-    console.print("Preparing databases (idempotent)...")
+    stages = selected(stack, seed=seed, backfill=backfill)
+    if not stages:
+        return
+    console.print("Preparing (idempotent steps)...")
     try:
         run_stages(stages, stack.var_dir / "logs" / "prepare.log", done=done)
     except StepFailed as exc:
@@ -100,10 +116,10 @@ def restart_policy() -> RestartPolicy:
         fail(str(exc))
 
 
-def report(event: Event) -> None:
+def report(event: Event, vital: frozenset[str]) -> None:
     """Crashes and restarts between the components' lines; a give-up loudly, with its log."""
     if isinstance(event, Crashed) and isinstance(event.decision, GiveUp):
-        if event.name == ROUTER:  # the stack stops; `run` reports it as a failure
+        if event.name in vital:  # the stack stops; `run` reports it as a failure
             return
         stderr.print(
             f"[bold red]error:[/] {crash_message(event)}; the rest keeps serving", soft_wrap=True
@@ -126,10 +142,10 @@ def run(stack: Stack, *, timeout: float, grace: float, quiet: bool, policy: Rest
         # The record first: whoever reads the printed line finds the new pid and counts there.
         if record:
             state.write_state(state_file, state.with_health(record, supervisor.health()))
-        report(event)
+        report(event, stack.vital)
 
     supervisor = Supervisor(
-        log_dir, None if quiet else console, policy=policy, vital={ROUTER}, notify=notify
+        log_dir, None if quiet else console, policy=policy, vital=stack.vital, notify=notify
     )
     code = 0
     try:
@@ -178,9 +194,9 @@ def run(stack: Stack, *, timeout: float, grace: float, quiet: bool, policy: Rest
 
 def preflight(stack: Stack, *, serving: bool) -> None:
     """Refuse before anything starts: missing components, a stack already up, a busy port."""
-    modules = [s.migrations for s in SERVICES]
+    modules = list(stack.modules)
     if serving:
-        modules += [c.module for c in stack.components]
+        modules += [c.module for c in stack.components if c.module]
     missing = locate.missing_modules(modules)
     if missing:
         fail("these components cannot be imported here:\n  " + "\n  ".join(missing))
@@ -228,12 +244,21 @@ def up_command(
     quiet: Annotated[
         bool, typer.Option(help="Components' output only to var/logs/<name>.log.")
     ] = False,
+    stack_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--stack",
+            help="The stack file: components, ports, readiness, environment, preparation "
+            "(default STRANGLER_STACK, else the worked example's migration_plan/stack.yaml).",
+        ),
+    ] = None,
     prepare_only: Annotated[
-        bool, typer.Option(help="Only the database steps (schemas, seed, backfill), then exit.")
+        bool, typer.Option(help="Only the stack file's `prepare` steps, then exit.")
     ] = False,
 ) -> None:
-    """Run the monolith, the services and the router on this machine, with demo data."""
-    stack = describe_stack(router_port, plan, need_plan=not prepare_only)
+    """Run a stack file's components on this machine (default: the worked example's monolith,
+    services and router, with demo data)."""
+    stack = describe_stack(router_port, plan, stack_file, need_plan=not prepare_only)
     if backfill and "data" not in COMMAND_MODULES:
         console.print("[yellow]note:[/] no `strangler data` command here; skipping the backfill")
         backfill = False

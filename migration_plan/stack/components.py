@@ -105,6 +105,26 @@ ROUTER_READY_PATH = "/_strangler/readyz"
 ADMIN_PATH = "/_strangler/"
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One command run to completion before anything serves; safe to repeat."""
+
+    name: str
+    argv: tuple[str, ...]
+    env: Mapping[str, str]
+
+
+Stage = tuple[Step, ...]  # the steps of a stage touch different databases and run side by side
+
+
+@dataclass(frozen=True, slots=True)
+class PrepareStage:
+    """A stage of a stack file's `prepare`; `when` names the `up` option that skips it."""
+
+    steps: Stage
+    when: str | None = None
+
+
 def sqlite_url(var_dir: Path, filename: str) -> str:
     return f"sqlite:///{var_dir / filename}"
 

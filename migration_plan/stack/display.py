@@ -8,16 +8,13 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from migration_plan.stack.components import ROUTER
 from migration_plan.stack.restarts import Restart
 from migration_plan.stack.supervisor import Crashed, Event, Recovered, Restarted
 from migration_plan.stack.wiring import Stack
 
-TRY_PATH = "/api/products/1"
 
-
-def try_command(stack: Stack) -> str:
-    return f"curl -i {stack.router.url}{TRY_PATH}"
+def try_command(stack: Stack) -> str | None:
+    return None if stack.try_path is None else f"curl -i {stack.router.url}{stack.try_path}"
 
 
 def ready_table(stack: Stack) -> Table:
@@ -26,18 +23,21 @@ def ready_table(stack: Stack) -> Table:
     table.add_column("url")
     table.add_column("ready check")
     for spec in stack.display_order:
-        name = f"{spec.name} (front door)" if spec.name == ROUTER else spec.name
+        name = f"{spec.name} (front door)" if spec.name == stack.front else spec.name
         table.add_row(name, spec.url, spec.ready_path)
     return table
 
 
 def ready_message(stack: Stack, state_file: Path, log_dir: Path) -> Group:
-    lines = [
-        Text.assemble("Try it: ", (try_command(stack), "bold"), "  (see X-Strangler-Side: legacy)"),
-        Text(f"Admin API: {stack.admin_url}  (token in {state_file})"),
-        Text(f"Logs: {log_dir}/<component>.log"),
-        Text("Ctrl-C stops everything."),
-    ]
+    lines = []
+    command = try_command(stack)
+    if command is not None:
+        lines.append(
+            Text.assemble("Try it: ", (command, "bold"), "  (see X-Strangler-Side: legacy)")
+        )
+    if stack.admin_url is not None:
+        lines.append(Text(f"Admin API: {stack.admin_url}  (token in {state_file})"))
+    lines += [Text(f"Logs: {log_dir}/<component>.log"), Text("Ctrl-C stops everything.")]
     return Group(ready_table(stack), Text(""), *lines)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import migration_plan
 
 DEFAULT_PLAN = Path("migration_plan/plan.yaml")
+DEFAULT_STACK = Path("migration_plan/stack.yaml")  # the worked example's, next to its plan
 
 
 def strangler_argv(python: str = sys.executable) -> tuple[str, ...]:
@@ -30,6 +31,18 @@ def resolve_plan(option: Path | None, environ: Mapping[str, str], cwd: Path) -> 
     if local.is_file():
         return local.resolve()
     return Path(migration_plan.__file__).resolve().parent / DEFAULT_PLAN.name
+
+
+def resolve_stack(option: Path | None, environ: Mapping[str, str], cwd: Path) -> Path:
+    """--stack, else STRANGLER_STACK, else migration_plan/stack.yaml here or in the package."""
+    if option is not None:
+        return (cwd / option).resolve()
+    if environ.get("STRANGLER_STACK"):
+        return (cwd / environ["STRANGLER_STACK"]).resolve()
+    local = cwd / DEFAULT_STACK
+    if local.is_file():
+        return local.resolve()
+    return Path(migration_plan.__file__).resolve().parent / DEFAULT_STACK.name
 
 
 def missing_modules(modules: Iterable[str]) -> list[str]:

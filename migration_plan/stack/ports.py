@@ -65,11 +65,11 @@ def assign_ports(
                 f"lower ROUTER_PORT or set {variable}"
             )
         ports[component] = PortAssignment(component, port, variable)
-    _refuse_duplicates(ports.values())
+    refuse_duplicates(ports.values())
     return ports
 
 
-def _refuse_duplicates(assignments: Iterable[PortAssignment]) -> None:
+def refuse_duplicates(assignments: Iterable[PortAssignment]) -> None:
     seen: dict[int, PortAssignment] = {}
     for assignment in assignments:
         other = seen.setdefault(assignment.port, assignment)

@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-
-from migration_plan.stack.components import MONOLITH, SERVICES
+from migration_plan.stack.components import MONOLITH, SERVICES, Stage, Step
 from migration_plan.stack.wiring import Stack
 
 # Each service's `migrate` module exposes `upgrade(database_url)`; there is no CLI for it.
 SERVICE_UPGRADE = "import sys; from {module} import upgrade; upgrade(sys.argv[1])"
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
-    """One command run to completion before anything serves; safe to repeat."""
-
-    name: str
-    argv: tuple[str, ...]
-    env: Mapping[str, str]
+__all__ = ["Stage", "Step", "preparation", "selected"]
 
 
-Stage = tuple[Step, ...]  # the steps of a stage touch different databases and run side by side
+def selected(stack: Stack, *, seed: bool, backfill: bool) -> tuple[Stage, ...]:
+    """The stack file's preparation stages that `up`'s options keep."""
+    skipped = {name for name, keep in (("seed", seed), ("backfill", backfill)) if not keep}
+    return tuple(stage.steps for stage in stack.prepare if stage.when not in skipped)
 
 
 def preparation(
@@ -35,6 +29,8 @@ def preparation(
     """Schemas first (all at once), then the monolith's demo data, then the backfill."""
     base = {"STRANGLER_VAR_DIR": str(stack.var_dir), "PYTHONUNBUFFERED": "1"}
     databases = stack.databases
+    if databases is None:
+        raise ValueError("a stack read from a stack file prepares from its `prepare` stages")
     schemas: list[Step] = [
         Step(
             f"{MONOLITH}: db upgrade",

@@ -23,12 +23,14 @@ from migration_plan.stack.components import (
     SERVICES,
     ComponentSpec,
     Databases,
+    PrepareStage,
 )
 from migration_plan.stack.ports import PortAssignment, StackConfigError
 
 MONOLITH_WORKERS = 2
 GUNICORN_GRACEFUL_SECONDS = 5
 GUNICORN_CONFIG = "python:legacy_monolith.gunicorn_conf"  # worker class, keep-alive
+TRY_PATH = "/api/products/1"
 SHADOW_IN_FLIGHT_MS = 2000  # well above the sync's p99 lag (bench/sync_bench.py)
 
 
@@ -40,23 +42,30 @@ class Stack:
     components: tuple[ComponentSpec, ...]
     var_dir: Path
     admin_token: str
-    databases: Databases
+    databases: Databases | None = None  # the code-built stack's (a stack file has `prepare`)
+    front: str = ROUTER
+    admin_path: str | None = ADMIN_PATH
+    try_path: str | None = TRY_PATH
+    vital: frozenset[str] = frozenset({ROUTER})
+    prepare: tuple[PrepareStage, ...] = ()
+    modules: tuple[str, ...] = ()  # checked before anything starts, besides the components'
 
     def component(self, name: str) -> ComponentSpec:
         return next(c for c in self.components if c.name == name)
 
     @property
     def router(self) -> ComponentSpec:
-        return self.component(ROUTER)
+        """The front component (the router in the worked example)."""
+        return self.component(self.front)
 
     @property
-    def admin_url(self) -> str:
-        return self.router.url + ADMIN_PATH
+    def admin_url(self) -> str | None:
+        return None if self.admin_path is None else self.router.url + self.admin_path
 
     @property
     def display_order(self) -> tuple[ComponentSpec, ...]:
-        """The router first: it is the stack's front door."""
-        return (self.router, *(c for c in self.components if c.name != ROUTER))
+        """The front first: it is the stack's front door."""
+        return (self.router, *(c for c in self.components if c.name != self.front))
 
 
 def _url(ports: Mapping[str, PortAssignment], name: str) -> str:
