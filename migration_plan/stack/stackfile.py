@@ -138,6 +138,7 @@ def parse_stack_file(text: str, name: str = "<stack>") -> StackFile:
             [
                 _locate(name, lines, tuple(p for p in e["loc"] if p not in UNION_TAGS), _message(e))
                 for e in exc.errors()
+                if not _other_member(e)
             ]
         ) from None
     problems = [_locate(name, lines, loc, message) for loc, message in _references(stack)]
@@ -285,10 +286,39 @@ def _locate(name: str, lines: Lines, loc: tuple[str | int, ...], message: str) -
     return f"{where}: {field}: {message}" if field else f"{where}: {message}"
 
 
+def _other_member(error: Any) -> bool:
+    """An error of the union member the value was not meant for: `port: {...}` is no int,
+    `port: abc` no mapping; one message is enough."""
+    last, value = error["loc"][-1], error.get("input")
+    return (last == "int" and isinstance(value, dict)) or (
+        last == "OffsetPort" and not isinstance(value, dict)
+    )
+
+
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The model whose fields are allowed at `loc` (indexes and dict keys are wildcards)."""
+    shape = tuple("*" if isinstance(p, int) or p not in _FIELDS else p for p in loc)
+    return _MODELS.get(shape)
+
+
+_FIELDS = {"base_port", "variables", "prepare", "steps", "components", "port", "plan_upstreams"}
+_MODELS: dict[tuple[str, ...], type[BaseModel]] = {
+    (): StackFile,
+    ("base_port",): BasePort,
+    ("variables", "*"): Variable,
+    ("prepare", "*"): Stage,
+    ("prepare", "*", "steps", "*"): Step,
+    ("components", "*"): Component,
+    ("components", "*", "port"): OffsetPort,
+    ("components", "*", "plan_upstreams"): PlanUpstreams,
+}
+
+
 def _message(error: Any) -> str:
     kind = error["type"]
     if kind == "missing":
         return "is required"
     if kind == "extra_forbidden":
-        return "unknown key"
+        model = _model_at(tuple(p for p in error["loc"] if p not in UNION_TAGS)[:-1])
+        return f"unknown key (allowed: {', '.join(model.model_fields)})" if model else "unknown key"
     return str(error["msg"]).removeprefix("Value error, ")

@@ -84,7 +84,7 @@ def test_the_base_variable_the_option_and_a_components_variable_move_ports() -> 
     [
         (
             TINY.replace("    ready: /health\n", "    ready: /health\n    colour: red\n"),
-            ":20: components[1].colour: unknown key",
+            ":20: components[1].colour: unknown key (allowed: name, command, port, ready,",
         ),
         (TINY.replace("    ready: /health\n", ""), ":16: components[1].ready: is required"),
         (
@@ -102,6 +102,10 @@ def test_the_base_variable_the_option_and_a_components_variable_move_ports() -> 
         (TINY.replace("name: fixed", "name: web"), ":24: components[2].name: 'web' is named twice"),
         (TINY.replace("port: 9999", "port: 99999"), ":25: components[2].port: "),
         (TINY.replace("front: web", "front: www"), ":3: front: names no component"),
+        (
+            TINY.replace("port: {offset: 0}", "port: {offset: 0, nope: 1}"),
+            ":13: components[0].port.nope: unknown key (allowed: offset, variable)",
+        ),
         (
             TINY.replace('"{port}", --bind', '"{port:api}}", --bind'),
             ":14: components[0].command[3]: a lone '}'",
