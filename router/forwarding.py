@@ -1,7 +1,8 @@
 """The forwarding seam: the router speaks to backends only through this small protocol.
 
 Production uses `AiohttpForwarder` (router/aiohttp_forwarder.py); tests may use `HttpxForwarder`
-(router/httpx_forwarder.py) over in-process apps. Both pass the same conformance suite.
+(tests/support/httpx_forwarder.py, not shipped) over in-process apps. Both pass the same
+conformance suite.
 """
 
 from __future__ import annotations

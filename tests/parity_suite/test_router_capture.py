@@ -15,8 +15,8 @@ from migration_plan.parity.corpus import read_corpus
 from migration_plan.parity.redact import MARK
 from migration_plan.plan import parse_plan
 from router.app import create_app
-from router.httpx_forwarder import HttpxForwarder
 from router.settings import RouterSettings
+from tests.support.httpx_forwarder import HttpxForwarder
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

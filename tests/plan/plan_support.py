@@ -15,9 +15,9 @@ import structlog
 
 from migration_plan.plan import Plan, parse_plan
 from router.app import RouterApp, create_app
-from router.httpx_forwarder import HttpxForwarder
 from router.runtime import RuntimeState
 from router.settings import RouterSettings
+from tests.support.httpx_forwarder import HttpxForwarder
 
 TOKEN = "plan-test-token"
 PRODUCT = "GET /api/products/{id}"

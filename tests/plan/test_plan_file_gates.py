@@ -21,8 +21,8 @@ from migration_plan.cli import app as cli
 from migration_plan.plan import Mode
 from migration_plan.state import control
 from router.app import RouterApp, create_app
-from router.httpx_forwarder import HttpxForwarder
 from router.settings import RouterSettings
+from tests.support.httpx_forwarder import HttpxForwarder
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -26,9 +26,9 @@ from router_fakes import (
 
 from migration_plan.plan import parse_plan
 from router.app import RouterApp, create_app
-from router.httpx_forwarder import HttpxForwarder
 from router.settings import RouterSettings
 from router.shadow import Comparator, parity_comparator
+from tests.support.httpx_forwarder import HttpxForwarder
 
 
 @dataclass

@@ -22,7 +22,7 @@ from router.forwarding import (
     UpstreamRequest,
     UpstreamTimeout,
 )
-from router.httpx_forwarder import HttpxForwarder
+from tests.support.httpx_forwarder import HttpxForwarder
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

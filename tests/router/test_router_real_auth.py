@@ -21,8 +21,8 @@ from router_fakes import AsyncWSGITransport, HostTransport
 from migration_plan.parity.redact import MARK, default_redactor
 from migration_plan.plan import parse_plan
 from router.app import RouterApp, create_app
-from router.httpx_forwarder import HttpxForwarder
 from router.settings import RouterSettings
+from tests.support.httpx_forwarder import HttpxForwarder
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 

@@ -25,10 +25,10 @@ from router_fakes import (
 
 from migration_plan.plan import Mode
 from router.app import RouterApp, create_app
-from router.httpx_forwarder import HttpxForwarder
 from router.routing import RouteOverride
 from router.runtime import FlipRecord, InMemoryRuntimeState
 from router.settings import RouterSettings
+from tests.support.httpx_forwarder import HttpxForwarder
 from tests.support.polling import eventually_async
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]

@@ -43,8 +43,8 @@ from migration_plan.data.sync import FromMonolith, ToMonolith
 from migration_plan.data.verify import verify
 from migration_plan.plan import Plan, parse_plan
 from router.app import RouterApp, create_app
-from router.httpx_forwarder import HttpxForwarder
 from router.settings import RouterSettings
+from tests.support.httpx_forwarder import HttpxForwarder
 
 from .conftest import FAST_HASH, SERVICES, STREAMS, World
 
