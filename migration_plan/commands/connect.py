@@ -8,9 +8,11 @@ import os
 import socket
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, NoReturn, TypeVar
 
+import httpx
 import typer
 from rich.console import Console
 
@@ -61,13 +63,28 @@ def var_dir() -> Path:
     return Path(os.environ.get("STRANGLER_VAR_DIR") or "var")
 
 
-def open_control(direct: bool) -> Control:
+@dataclass(frozen=True, slots=True)
+class AdminAccess:
+    """How the commands reach a router's admin API: the network unless `transport` says
+    otherwise (tests pass an httpx.ASGITransport over an in-process router as CliRunner's obj)."""
+
+    transport: httpx.AsyncBaseTransport | None = None
+
+
+def admin_access(ctx: typer.Context) -> AdminAccess:
+    """The AdminAccess the command line was given as its context object, else the network."""
+    given = ctx.find_object(AdminAccess)
+    return given if given is not None else AdminAccess()
+
+
+def open_control(direct: bool, access: AdminAccess | None = None) -> Control:
     """The admin API when a router is known (env or var/stack.json), else the store directly."""
     environ = dict(os.environ)
     admin = None if direct else admin_from_env(environ, var_dir())
     if admin is not None:
         url, token, source = admin
-        return AdminControl(url, token, source)
+        transport = (access or AdminAccess()).transport
+        return AdminControl(url, token, source, transport=transport)
     return direct_control(environ, note="" if direct else "no running router found")
 
 
@@ -100,11 +117,13 @@ def direct_control(environ: dict[str, str], note: str = "") -> DirectControl:
     )
 
 
-def run(direct: bool, action: Callable[[Control], Awaitable[T]]) -> T:
+def run(
+    direct: bool, action: Callable[[Control], Awaitable[T]], access: AdminAccess | None = None
+) -> T:
     """Open the control, run `action`, close; a ControlError ends the command (exit 1)."""
 
     async def main() -> T:
-        control = open_control(direct)
+        control = open_control(direct, access)
         try:
             return await action(control)
         finally:

@@ -17,9 +17,11 @@ from rich.table import Table
 
 from migration_plan.commands.connect import (
     ActorOption,
+    AdminAccess,
     DirectOption,
     JsonOption,
     ReasonOption,
+    admin_access,
     default_actor,
     fail,
     out,
@@ -36,14 +38,16 @@ def register(app: typer.Typer) -> None:
     phase_app = typer.Typer(help="Move every endpoint of one phase.", no_args_is_help=True)
 
     @app.command("status")
-    def status_command(json_output: JsonOption = False, direct: DirectOption = False) -> None:
+    def status_command(
+        ctx: typer.Context, json_output: JsonOption = False, direct: DirectOption = False
+    ) -> None:
         """Every endpoint: phase, mode, % to extracted, traffic, shadow evidence, gate."""
 
         async def action(control: Control) -> tuple[str, dict[str, Any], list[dict[str, Any]]]:
             rows = [status_row(v) for v in await control.routes()]
             return control.where, await control.health(), rows
 
-        where, health, rows = run(direct, action)
+        where, health, rows = run(direct, action, admin_access(ctx))
         if json_output:
             payload = {"source": where, "health": health, "endpoints": rows}
             typer.echo(json.dumps(payload, indent=2))
@@ -106,6 +110,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("flip")
     def flip_command(
+        ctx: typer.Context,
         endpoint: Annotated[str, typer.Argument(help='e.g. "GET /api/products/{id}"')],
         to: Annotated[Mode, typer.Option("--to", help="The mode to move to.")],
         reason: ReasonOption,
@@ -137,7 +142,7 @@ def register(app: typer.Typer) -> None:
             )
             return control.where, await control.flip(request)
 
-        where, record = run(direct, action)
+        where, record = run(direct, action, admin_access(ctx))
         if record is None:
             state = {"mode": to.value, "canary_percent": percent}
             out().print(f"{where} is already {mode_text(state)}: nothing changed", markup=False)
@@ -146,6 +151,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("rollback")
     def rollback_command(
+        ctx: typer.Context,
         reason: ReasonOption,
         endpoint: Annotated[str | None, typer.Argument(help="One endpoint.")] = None,
         phase: Annotated[
@@ -160,6 +166,7 @@ def register(app: typer.Typer) -> None:
         if chosen != 1:
             fail("name exactly one of ENDPOINT, --phase N or --all", 2)
         _move_many(
+            admin_access(ctx),
             direct,
             lambda routes: _select(routes, endpoint, phase),
             lambda view: Mode.LEGACY if view["mode"] != Mode.LEGACY.value else None,
@@ -171,6 +178,7 @@ def register(app: typer.Typer) -> None:
 
     @phase_app.command("advance")
     def phase_advance(
+        ctx: typer.Context,
         phase: Annotated[int, typer.Argument(help="The phase number.")],
         reason: ReasonOption,
         percent: Annotated[
@@ -183,6 +191,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Move each endpoint of PHASE one stage forward (each one gated on its own)."""
         _move_many(
+            admin_access(ctx),
             direct,
             lambda routes: _select(routes, None, phase),
             lambda view: next_stage(Mode(view["mode"])),
@@ -194,6 +203,7 @@ def register(app: typer.Typer) -> None:
 
     @phase_app.command("rollback")
     def phase_rollback(
+        ctx: typer.Context,
         phase: Annotated[int, typer.Argument(help="The phase number.")],
         reason: ReasonOption,
         actor: ActorOption = None,
@@ -201,6 +211,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Send every endpoint of PHASE back to legacy."""
         _move_many(
+            admin_access(ctx),
             direct,
             lambda routes: _select(routes, None, phase),
             lambda view: Mode.LEGACY if view["mode"] != Mode.LEGACY.value else None,
@@ -212,6 +223,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("history")
     def history_command(
+        ctx: typer.Context,
         json_output: JsonOption = False,
         endpoint: Annotated[
             str | None, typer.Option("--endpoint", help="Only this endpoint.")
@@ -227,7 +239,7 @@ def register(app: typer.Typer) -> None:
                 records = [r for r in records if r["route"] == route]
             return control.where, records
 
-        where, records = run(direct, action)
+        where, records = run(direct, action, admin_access(ctx))
         if json_output:
             typer.echo(json.dumps({"source": where, "history": records}, indent=2))
             return
@@ -248,6 +260,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command("diffs")
     def diffs_command(
+        ctx: typer.Context,
         endpoint: Annotated[
             str | None,
             typer.Argument(help='e.g. "GET /api/products/{id}" (every endpoint with --summary)'),
@@ -264,7 +277,7 @@ def register(app: typer.Typer) -> None:
         """The latest shadow mismatches of ENDPOINT, with their differences (redacted); with
         --summary, per field and kind, in how many of the comparisons it differed."""
         if summary:
-            _diff_summary(endpoint, json_output)
+            _diff_summary(endpoint, json_output, admin_access(ctx))
             return
         if endpoint is None:
             fail("name an endpoint, or pass --summary for every endpoint's field counts")
@@ -276,7 +289,7 @@ def register(app: typer.Typer) -> None:
 
         # The router stores examples redacted; a last pass covers one that stored them before it
         # did (an older router, a state store written by hand): nothing prints raw.
-        examples = default_redactor().scrub(run(False, action))
+        examples = default_redactor().scrub(run(False, action, admin_access(ctx)))
         if json_output:
             typer.echo(json.dumps({"mismatches": examples}, indent=2))
             return
@@ -298,7 +311,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(phase_app, name="phase")
 
 
-def _diff_summary(endpoint: str | None, json_output: bool) -> None:
+def _diff_summary(endpoint: str | None, json_output: bool, access: AdminAccess) -> None:
     async def action(control: Control) -> dict[str, Any]:
         counts = await control.diff_counts()
         if endpoint is None:
@@ -306,7 +319,7 @@ def _diff_summary(endpoint: str | None, json_output: bool) -> None:
         route = resolve_route(await control.routes(), endpoint)["route"]
         return {route: counts.get(route, {"compared": 0, "fields": []})}
 
-    counts = run(False, action)
+    counts = run(False, action, access)
     if json_output:
         typer.echo(json.dumps({"routes": counts}, indent=2))
         return
@@ -390,6 +403,7 @@ def _select(
 
 
 def _move_many(
+    access: AdminAccess,
     direct: bool,
     select: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
     target: Callable[[dict[str, Any]], Mode | None],
@@ -426,7 +440,7 @@ def _move_many(
                 outcomes.append(("refused", exc))
         return control.where, outcomes
 
-    where, outcomes = run(direct, action)
+    where, outcomes = run(direct, action, access)
     console = out()
     refused = 0
     for kind, value in outcomes:

@@ -15,6 +15,7 @@ from rich.table import Table
 from migration_plan.commands.connect import (
     DirectOption,
     JsonOption,
+    admin_access,
     fail,
     out,
     run,
@@ -203,6 +204,7 @@ def register(app: typer.Typer) -> None:
 
     @plan_app.command("diff")
     def diff_command(
+        ctx: typer.Context,
         plan_file: PlanOption = None,
         json_output: JsonOption = False,
         check: Annotated[
@@ -218,7 +220,7 @@ def register(app: typer.Typer) -> None:
             history = await control.history()
             return control.where, plan_runtime_diff(plan, routes, history)
 
-        where, rows = run(direct, action)
+        where, rows = run(direct, action, admin_access(ctx))
         if json_output:
             typer.echo(json.dumps({"source": where, "differences": rows}, indent=2))
         elif not rows:

@@ -25,9 +25,6 @@ from router.runtime import RuntimeState, StateStoreUnavailable
 
 ADMIN_PREFIX = "/_strangler"
 
-# Tests hand the admin client an in-process transport (httpx.ASGITransport over the router).
-admin_transport: httpx.AsyncBaseTransport | None = None
-
 
 class ControlError(Exception):
     """The flags cannot be read or changed; the message says why and what to do. Nothing changed."""
@@ -74,14 +71,25 @@ class Control(Protocol):
 
 
 class AdminControl:
-    """A running router's admin API (bearer token)."""
+    """A running router's admin API (bearer token).
 
-    def __init__(self, base_url: str, token: str | None, source: str) -> None:
+    `transport` is how requests reach it: the network by default, or (tests) an
+    httpx.ASGITransport over an in-process router.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None,
+        source: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.base_url = admin_base(base_url)
         self.source = source
         headers = {"authorization": f"Bearer {token}"} if token else {}
         self._client = httpx.AsyncClient(
-            base_url=self.base_url, headers=headers, timeout=10.0, transport=admin_transport
+            base_url=self.base_url, headers=headers, timeout=10.0, transport=transport
         )
 
     @property

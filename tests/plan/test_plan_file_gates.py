@@ -18,8 +18,8 @@ from plan_support import PRODUCT, TOKEN, backend, client_for, parity_file, shado
 from typer.testing import CliRunner
 
 from migration_plan.cli import app as cli
+from migration_plan.commands.connect import AdminAccess
 from migration_plan.plan import Mode
-from migration_plan.state import control
 from router.app import RouterApp, create_app
 from router.settings import RouterSettings
 from tests.support.httpx_forwarder import HttpxForwarder
@@ -135,12 +135,12 @@ async def test_a_plan_that_does_not_parse_is_reported_by_readyz_and_the_status_b
     [problem] = ready["plan"]["problems"]
     assert problem.startswith(f"{plan_file}:")  # file and line of the YAML error
 
-    monkeypatch.setattr(control, "admin_transport", httpx.ASGITransport(app=watching))
+    via = AdminAccess(httpx.ASGITransport(app=watching))  # the CLI's way to the router
     monkeypatch.setenv("STRANGLER_ADMIN_URL", "http://router.test/_strangler/")
     monkeypatch.setenv("ROUTER_ADMIN_TOKEN", TOKEN)
     monkeypatch.setenv("ROUTER_PLAN", str(plan_file))
     monkeypatch.setenv("COLUMNS", "200")
-    shown = await asyncio.to_thread(CliRunner().invoke, cli, ["status"])
+    shown = await asyncio.to_thread(CliRunner().invoke, cli, ["status"], obj=via)
     assert shown.exit_code == 0, shown.output
     lines = shown.output.splitlines()
     assert lines[0] == (

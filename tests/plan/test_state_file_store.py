@@ -16,12 +16,12 @@ from plan_support import PRODUCT, TOKEN, build_router, client_for, plan_text
 from typer.testing import CliRunner
 
 from migration_plan.cli import app as cli
+from migration_plan.commands.connect import AdminAccess
 from migration_plan.plan import Mode
 from migration_plan.state import (
     FileStateStore,
     StateSettings,
     build_state,
-    control,
     state_from_env,
 )
 from router.app import create_app
@@ -215,12 +215,12 @@ def test_status_warns_when_the_router_serves_a_stale_state(
     app = build_router(FileStateStore(path))
     app.ready = True
     app.state_store_up = False  # what the sync loop sets while the file cannot be read
-    monkeypatch.setattr(control, "admin_transport", httpx.ASGITransport(app=app))
+    via = AdminAccess(httpx.ASGITransport(app=app))  # the CLI's way to the router
     monkeypatch.setenv("STRANGLER_ADMIN_URL", "http://router.test")
     monkeypatch.setenv("ROUTER_ADMIN_TOKEN", TOKEN)
-    result = CliRunner().invoke(cli, ["status"])
+    result = CliRunner().invoke(cli, ["status"], obj=via)
     assert result.exit_code == 0 and "cannot reach its state store" in result.output
-    report = json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)
+    report = json.loads(CliRunner().invoke(cli, ["status", "--json"], obj=via).output)
     assert report["health"]["status"] == "degraded"
 
 

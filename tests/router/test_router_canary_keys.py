@@ -15,7 +15,7 @@ from router_fakes import ADMIN_TOKEN, endpoint
 from typer.testing import CliRunner
 
 from migration_plan.cli import app as cli
-from migration_plan.state import control
+from migration_plan.commands.connect import AdminAccess
 
 pytestmark = [pytest.mark.integration]
 
@@ -74,18 +74,18 @@ def test_status_shows_that_every_decision_fell_back_to_the_client_address(
                     await side_of(client, "  ")  # an app that sends no credential at all
 
     asyncio.run(traffic())
-    monkeypatch.setattr(control, "admin_transport", httpx.ASGITransport(app=app))
+    via = AdminAccess(httpx.ASGITransport(app=app))  # the CLI's way to the router
     monkeypatch.setenv("STRANGLER_ADMIN_URL", "http://router.test/_strangler/")
     monkeypatch.setenv("ROUTER_ADMIN_TOKEN", ADMIN_TOKEN)
     monkeypatch.setenv("STRANGLER_VAR_DIR", str(tmp_path))
     monkeypatch.setenv("COLUMNS", "200")
-    result = CliRunner().invoke(cli, ["status"])
+    result = CliRunner().invoke(cli, ["status"], obj=via)
     assert result.exit_code == 0, result.output
     assert (
         f"{ROUTE}: token: 0 of 120 decisions, client address: 120 "
         "(no request carried the token key: split by client address)"
     ) in result.output
-    report = json.loads(CliRunner().invoke(cli, ["status", "--json"]).output)
+    report = json.loads(CliRunner().invoke(cli, ["status", "--json"], obj=via).output)
     row = next(r for r in report["endpoints"] if r["route"] == ROUTE)
     assert row["canary_keys"] == {
         "key": "token",

@@ -74,7 +74,7 @@ async def test_strangler_diffs_prints_no_email_or_token(
     _, example = await stored_example(rig_factory, PRODUCT, EMAIL)
     # An example stored raw (an older router) is redacted on its way to the terminal too.
     raw = {**example, "differences": [f'/name: "x" != "{EMAIL}"', f"/token: Bearer {TOKEN}"]}
-    monkeypatch.setattr(flags, "run", lambda direct, action: [raw])
+    monkeypatch.setattr(flags, "run", lambda direct, action, access: [raw])
     for args in ([], ["--json"]):
         result = CliRunner().invoke(cli, ["diffs", "GET /api/products/{id}", *args])
         assert result.exit_code == 0, result.output
