@@ -23,13 +23,14 @@ from migration_plan.plan.model import ProposedRule
 
 from .compare import raw_differences
 from .difference import Difference
-from .ids import IdMap, resource_of
+from .ids import IdMap
 from .json_diff import _instant  # the parser the `timestamps` rule itself uses
 from .noise import WHOLE_ANSWER, NoiseModel
 from .pointers import pattern_regex
 from .runner import (
     ScenarioResult,
     endpoint_of,
+    learn_capture,
     pointer_value,
     rules_for,
     run_scenario,
@@ -108,9 +109,7 @@ def _observe(result: ScenarioResult, plan: Plan, run: str, learned: Learned) -> 
             except KeyError:
                 continue
             if capture.map_id:
-                scope = capture.scope or resource_of(endpoint.template.path)
-                ids.learn(values[0], values[1], capture.fields, scope)
-                ids.learn(values[0], values[1], (capture.name,))
+                learn_capture(ids, capture, values, step.extracted, endpoint)
         b = ids.apply(step.extracted, endpoint.template.path)
         rules = rules_for(step.step, endpoint)
         noise = learned.endpoints.setdefault(endpoint.route, EndpointNoise())

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .pointers import split, unescape
 from .response import ObservedResponse
 
 EVERYWHERE: tuple[str, ...] = ("/",)
@@ -34,6 +35,10 @@ class MappedId:
     legacy: object
     fields: tuple[str, ...]
     scope: tuple[str, ...] = EVERYWHERE  # path prefixes of the endpoints it applies to
+    # A value of one entity (a stamp), not an id: replaced only inside objects whose `id` is
+    # this extracted id. Stamps have second resolution, so entities made a moment apart share
+    # values: by value alone, a later product's mapping undid an earlier one's.
+    owner: object = None
 
     def applies_to(self, path: str) -> bool:
         return any(
@@ -59,10 +64,11 @@ class IdMap:
         extracted: object,
         fields: tuple[str, ...],
         scope: tuple[str, ...] = EVERYWHERE,
+        owner: object = None,
     ) -> None:
         # Equal values are kept too: a later "same on both sides" must override an older
         # mapping of that extracted value (two PATCHes a second apart, say).
-        self.entries.append(MappedId(extracted, legacy, fields, scope))
+        self.entries.append(MappedId(extracted, legacy, fields, scope, owner))
 
     def learn_text(self, legacy: str, extracted: str) -> None:
         """Swap these two tokens wherever they appear in a string (any endpoint)."""
@@ -82,7 +88,7 @@ class IdMap:
             document = json.loads(response.body)
         except ValueError:
             return response
-        rewritten = _walk(entries, document, None, TokenSwap(self.texts))
+        rewritten = _walk(entries, document, None, TokenSwap(self.texts), None)
         if rewritten == document:
             return response
         body = json.dumps(rewritten, sort_keys=True, separators=(",", ":")).encode() + b"\n"
@@ -117,22 +123,42 @@ class TokenSwap:
         return "".join(o.upper() if f.isupper() else o for f, o in zip(found, other, strict=True))
 
 
-def _walk(entries: list[MappedId], value: Any, key: str | None, swap: TokenSwap) -> Any:
+def _walk(
+    entries: list[MappedId], value: Any, key: str | None, swap: TokenSwap, owner: object
+) -> Any:
+    """`owner`: the (extracted) `id` of the innermost object around `value`."""
     if isinstance(value, dict):
-        out = {k: _walk(entries, v, k, swap) for k, v in value.items()}
+        inner = value.get("id", owner)
+        out = {k: _walk(entries, v, k, swap, inner) for k, v in value.items()}
         error = out.get("error")
         if key is None and isinstance(error, dict) and isinstance(error.get("message"), str):
             error["message"] = _message(entries, error["message"])
         return out
     if isinstance(value, list):
-        return [_walk(entries, item, key, swap) for item in value]
+        return [_walk(entries, item, key, swap, owner) for item in value]
     if isinstance(value, str):
         value = swap(value)
     for entry in reversed(entries):  # the latest mapping of a value wins
         if key in entry.fields and type(value) is type(entry.extracted):
-            if value == entry.extracted:
+            if value == entry.extracted and (entry.owner is None or entry.owner == owner):
                 return entry.legacy
     return value
+
+
+def owner_of(document: Any, pointer: str) -> object:
+    """The `id` beside the value at `pointer` (its entity), when that value is not an id."""
+    *parents, last = [unescape(segment) for segment in split(pointer)] or [""]
+    if last == "id":
+        return None
+    node = document
+    for segment in parents:
+        if isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
+            node = node[int(segment)]
+        elif isinstance(node, dict) and segment in node:
+            node = node[segment]
+        else:
+            return None
+    return node.get("id") if isinstance(node, dict) else None
 
 
 def _message(entries: list[MappedId], text: str) -> str:

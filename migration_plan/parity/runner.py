@@ -10,12 +10,12 @@ from migration_plan.plan import Endpoint, Plan
 
 from .compare import compare_responses
 from .difference import Comparison
-from .ids import IdMap, resource_of
+from .ids import IdMap, owner_of, resource_of
 from .pointers import split, unescape
 from .redact import default_redactor
 from .response import ObservedResponse
 from .rules import ParityRules
-from .scenario import JSON, Scenario, ScenarioError, SideRequest, Step, render
+from .scenario import JSON, Capture, Scenario, ScenarioError, SideRequest, Step, render
 from .sides import Side
 
 
@@ -89,6 +89,24 @@ def rules_for(step: Step, endpoint: Endpoint) -> ParityRules:
     if step.compare_headers:
         rules = rules.model_copy(update={"headers": (*rules.headers, *step.compare_headers)})
     return rules
+
+
+def learn_capture(
+    ids: IdMap,
+    capture: Capture,
+    values: list[JSON],
+    extracted: ObservedResponse,
+    endpoint: Endpoint,
+) -> None:
+    """Map a captured extracted value to legacy's: under the capture's fields in its scope (a
+    stamp only inside its own entity's objects) and under the capture's own name anywhere."""
+    scope = capture.scope or resource_of(endpoint.template.path)
+    try:
+        document = json.loads(extracted.body)
+    except ValueError:
+        document = None
+    ids.learn(values[0], values[1], capture.fields, scope, owner_of(document, capture.pointer))
+    ids.learn(values[0], values[1], (capture.name,))
 
 
 def endpoint_of(plan: Plan, route: str) -> Endpoint:
@@ -240,9 +258,7 @@ def _compare_steps(
                 continue
             state["legacy"][capture.name], state["extracted"][capture.name] = values
             if capture.map_id:
-                scope = capture.scope or resource_of(endpoint.template.path)
-                ids.learn(values[0], values[1], capture.fields, scope)
-                ids.learn(values[0], values[1], (capture.name,))
+                learn_capture(ids, capture, values, answers[1], endpoint)
         extracted_answer = ids.apply(answers[1], endpoint.template.path)
         rules = rules_for(step, endpoint)
         comparison = compare_responses(answers[0], extracted_answer, rules)

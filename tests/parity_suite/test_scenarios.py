@@ -7,7 +7,7 @@ from itertools import count
 
 import pytest
 
-from migration_plan.parity.ids import IdMap
+from migration_plan.parity.ids import IdMap, owner_of
 from migration_plan.parity.response import ObservedResponse
 from migration_plan.parity.runner import run_scenario
 from migration_plan.parity.scenario import (
@@ -73,6 +73,29 @@ def test_the_latest_mapping_of_a_value_wins() -> None:
     ids.learn("b", "a", ("updated_at",))
     ids.learn("a", "a", ("updated_at",))  # later, both sides agree on "a"
     assert body_of(ids.apply(json_answer(200, {"updated_at": "a"}))) == {"updated_at": "a"}
+
+
+def test_a_stamp_is_mapped_only_inside_its_own_entity() -> None:
+    # Two products made a moment apart: legacy stamped both :00; extracted stamped the first
+    # :01 and the second :01 too (the second's stamps agree). By value alone, the second's
+    # "same on both sides" undid the first's mapping.
+    ids = IdMap()
+    ids.learn("16:38:00", "16:38:01", ("created_at",), owner=7)  # product 7 (extracted id)
+    ids.learn("16:38:01", "16:38:01", ("created_at",), owner=8)
+    first = ids.apply(json_answer(200, {"id": 7, "created_at": "16:38:01"}))
+    second = ids.apply(json_answer(200, {"id": 8, "created_at": "16:38:01"}))
+    listing = ids.apply(json_answer(200, {"items": [{"id": 7, "created_at": "16:38:01"}]}))
+    assert body_of(first)["created_at"] == "16:38:00"
+    assert body_of(second)["created_at"] == "16:38:01"
+    assert body_of(listing)["items"][0]["created_at"] == "16:38:00"
+
+
+def test_the_owner_of_a_captured_stamp_is_the_id_beside_it() -> None:
+    answer = {"id": 7, "created_at": "x", "items": [{"id": 3, "stamp": "y"}]}
+    assert owner_of(answer, "/created_at") == 7
+    assert owner_of(answer, "/items/0/stamp") == 3
+    assert owner_of(answer, "/id") is None  # an id is its own entity: mapped by value
+    assert owner_of(None, "/created_at") is None
 
 
 def test_an_unmapped_answer_is_returned_untouched() -> None:
