@@ -9,7 +9,12 @@ from pathlib import Path
 
 from migration_plan.plan import Plan, env_var_for
 from migration_plan.stack.components import HOST, ComponentSpec, PrepareStage, Step
-from migration_plan.stack.ports import PortAssignment, StackConfigError, refuse_duplicates
+from migration_plan.stack.ports import (
+    PortAssignment,
+    StackConfigError,
+    read_port,
+    refuse_duplicates,
+)
 from migration_plan.stack.stackfile import ARGV_ONLY, PLACEHOLDER, Component, StackFile
 from migration_plan.stack.wiring import Stack
 
@@ -34,7 +39,7 @@ def assign_file_ports(
     if router_port is not None and not 1 <= router_port <= 65535:
         raise StackConfigError(f"--router-port {router_port} is not a port number (1..65535)")
     variable = stack.base_port.variable
-    base = router_port or _read_port(environ, variable) or stack.base_port.default
+    base = router_port or read_port(environ, variable) or stack.base_port.default
     ports: dict[str, PortAssignment] = {}
     for index, component in enumerate(stack.components):
         spec = component.port
@@ -46,7 +51,7 @@ def assign_file_ports(
         if own == variable:  # the base's own variable: `--router-port` must win over it
             port = base + spec.offset
         else:
-            port = (_read_port(environ, own) if own else None) or base + spec.offset
+            port = (read_port(environ, own) if own else None) or base + spec.offset
         if port > 65535:
             raise StackConfigError(
                 f"{component.name} would listen on {port} ({variable} {base} + {spec.offset}); "
@@ -56,15 +61,6 @@ def assign_file_ports(
     front = ports[stack.front]
     refuse_duplicates([front, *(p for p in ports.values() if p is not front)])
     return ports
-
-
-def _read_port(environ: Mapping[str, str], variable: str) -> int | None:
-    raw = environ.get(variable, "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
-        raise StackConfigError(f"{variable}={raw!r} is not a port number (1..65535)")
-    return int(raw)
 
 
 def map_upstreams(plan: Plan, legacy: str, services: list[str]) -> dict[str, str]:

@@ -32,7 +32,7 @@ class PortAssignment:
     variable: str
 
 
-def _read_port(environ: Mapping[str, str], variable: str) -> int | None:
+def read_port(environ: Mapping[str, str], variable: str) -> int | None:
     raw = environ.get(variable, "").strip()
     if not raw:
         return None
@@ -52,13 +52,13 @@ def assign_ports(
     """
     if router_port is not None and not 1 <= router_port <= 65535:
         raise StackConfigError(f"--router-port {router_port} is not a port number (1..65535)")
-    base = router_port or _read_port(environ, "ROUTER_PORT") or DEFAULT_ROUTER_PORT
+    base = router_port or read_port(environ, "ROUTER_PORT") or DEFAULT_ROUTER_PORT
     wanted = [(ROUTER, "ROUTER_PORT", 0), (MONOLITH, "MONOLITH_PORT", MONOLITH_OFFSET)]
     wanted += [(s.name, s.port_variable, s.offset) for s in SERVICES]
     wanted += [(e.name, e.port_variable, e.offset) for e in EVENT_PROCESSES]
     ports: dict[str, PortAssignment] = {}
     for component, variable, offset in wanted:
-        port = base if component == ROUTER else _read_port(environ, variable) or base + offset
+        port = base if component == ROUTER else read_port(environ, variable) or base + offset
         if port > 65535:
             raise StackConfigError(
                 f"{component} would listen on {port} (ROUTER_PORT {base} + {offset}); "
